@@ -1,0 +1,61 @@
+# X8 Network: `make run` starts everything, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+.PHONY: run test install install-dev services migrate demo lint bench messages clean
+
+run: install services migrate demo
+	@echo ""
+	@echo "  X8 Network is starting:"
+	@echo "    public site      http://localhost:8000/"
+	@echo "    demo business    http://demo.localhost:8000/   (demo@example.com / demo-pass-2026)"
+	@echo "    platform admin   http://localhost:8000/admin/  (admin@example.com / admin-pass-2026)"
+	@echo "    API docs         http://localhost:8000/api/docs/"
+	@echo "    health           http://localhost:8000/healthz"
+	@echo "  Sign-up codes and other e-mails are printed below by the web process."
+	@echo ""
+	$(VENV)/bin/honcho start -f Procfile
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV) || { echo "python3-venv is missing: apt-get install -y python3-venv"; exit 1; }
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+services:
+	bash config/scripts/services.sh
+
+migrate: install services
+	$(PY) manage.py migrate_schemas --noinput -v 0
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+test: install-dev
+	bash config/scripts/services.sh --browser
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) -m pytest --create-db -q $(PYTEST_ARGS)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+
+bench: install services migrate
+	$(PY) bench/tenant_provision.py
+
+messages: install
+	$(PY) manage.py makemessages -l ru --no-location --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py compilemessages -l ru --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles .test-media

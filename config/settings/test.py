@@ -1,0 +1,21 @@
+"""Tests: the real PostgreSQL and Redis, e-mail kept in memory, fast password hashing."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import env
+
+SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdefghijklmnop"
+DEBUG = False
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+ALLOWED_HOSTS = [".localhost", "localhost", "testserver"]
+# Tests get their own Redis databases so a running development stack is not disturbed.
+REDIS_URL = env("TEST_REDIS_URL", "redis://localhost:6379/9")
+CACHES["default"]["LOCATION"] = REDIS_URL
+CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", "redis://localhost:6379/10")
+STORAGES["staticfiles"] = {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+MEDIA_ROOT = BASE_DIR / ".test-media"
+LOGGING["root"]["level"] = "WARNING"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,19 @@
+"""The public host: landing page, sign-up, log-in, the platform admin, webhooks."""
+
+from django.contrib import admin
+from django.urls import path
+from django.views.generic import TemplateView
+
+from accounts import views as account_views
+from config.urls_common import urlpatterns as common_urlpatterns
+
+urlpatterns = [
+    path("", TemplateView.as_view(template_name="public/home.html"), name="home"),
+    path("signup/", account_views.signup_email, name="signup"),
+    path("signup/code/", account_views.signup_code, name="signup_code"),
+    path("signup/finish/", account_views.signup_finish, name="signup_finish"),
+    path("signup/check-slug/", account_views.signup_slug_check, name="signup_slug_check"),
+    path("switch/<slug:slug>/", account_views.business_switch, name="business_switch"),
+    path("admin/", admin.site.urls),
+    *common_urlpatterns,
+]

@@ -1,0 +1,19 @@
+"""A business's host: its portal pages and its API."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from accounts import views as account_views
+from config.urls_common import urlpatterns as common_urlpatterns
+from tenants.companies.api.views import CompanyViewSet
+
+router = DefaultRouter()
+router.register("companies", CompanyViewSet, basename="company")
+
+urlpatterns = [
+    path("", include("tenants.companies.urls")),
+    path("accounts/handoff/<str:token>/", account_views.login_handoff, name="login_handoff"),
+    path("switch/<slug:slug>/", account_views.business_switch, name="business_switch"),
+    path("api/v1/", include(router.urls)),
+    *common_urlpatterns,
+]

@@ -1,0 +1,112 @@
+"""Test set-up shared by every app: two businesses cloned once per session, clients per host."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import tenant_context
+
+from accounts.models import Membership, User
+
+
+def pytest_collection_modifyitems(config, items):
+    # Browser tests use a live server, which empties the database when it finishes:
+    # run them after everything else.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def _owner(email: str) -> User:
+    user = User.objects.filter(email=email).first()
+    return user or User.objects.create_user(email=email, password="pass-word-2026")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Create the public host and businesses A and B (by cloning the template) once."""
+    from tenants.companies.services import company_create, company_delete
+    from tenants.models import Business
+    from tenants.services import business_create, public_tenant_ensure
+
+    with django_db_blocker.unblock():
+        public_tenant_ensure()
+        for slug, name, email in (("alpha", "Alpha Shop", "owner-a@example.com"),
+                                  ("beta", "Beta Salon", "owner-b@example.com")):
+            business = Business.objects.filter(slug=slug).first()
+            if business is None:
+                business = business_create(name=name, slug=slug)
+                with tenant_context(business):
+                    if slug == "beta":
+                        # Give B company ids that A does not have, for cross-business probes.
+                        for filler in ("Filler 1", "Filler 2"):
+                            company_delete(company=company_create(
+                                name=filler, kind="product", shop_type="online"))
+                    company_create(name=f"{name} Main", kind="product", shop_type="online")
+            Membership.objects.get_or_create(
+                user=_owner(email), business=business, defaults={"role": Membership.Role.OWNER}
+            )
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_each_test():
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def business_a(db):
+    from tenants.models import Business
+
+    return Business.objects.get(slug="alpha")
+
+
+@pytest.fixture
+def business_b(db):
+    from tenants.models import Business
+
+    return Business.objects.get(slug="beta")
+
+
+@pytest.fixture
+def owner_a(db):
+    return User.objects.get(email="owner-a@example.com")
+
+
+@pytest.fixture
+def owner_b(db):
+    return User.objects.get(email="owner-b@example.com")
+
+
+def host_client(host: str, user: User | None = None) -> Client:
+    client = Client(HTTP_HOST=host)
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def public_client(db) -> Client:
+    return host_client("localhost")
+
+
+@pytest.fixture
+def portal_a(business_a, owner_a) -> Client:
+    """Owner A logged in on business A's host."""
+    return host_client("alpha.localhost", owner_a)
+
+
+@pytest.fixture
+def in_business_a(business_a):
+    with tenant_context(business_a):
+        yield business_a
+
+
+@pytest.fixture
+def committed_db(django_db_setup, django_db_blocker):
+    """Database access without a wrapping transaction, for tests that need real commits
+    (concurrency, DDL). Unlike transactional_db it does not empty the database afterwards,
+    so the tests clean up what they made themselves."""
+    with django_db_blocker.unblock():
+        yield
+        connection.set_schema_to_public()
