@@ -14,7 +14,10 @@ CHROMIUM = "/usr/bin/chromium"
 
 @pytest.fixture
 def browser_page(live_server, settings):
+    from django.core.cache import cache
     from playwright.sync_api import sync_playwright
+
+    cache.clear()  # sign-up code rate limits from earlier runs
 
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
@@ -62,6 +65,9 @@ def test_sign_up_create_a_company_and_log_out(browser_page, live_server, setting
     assert "7 days" in page.get_by_test_id("trial-banner").inner_text()
 
     page.get_by_test_id("new-company").click()
+    page.get_by_test_id("company-save").click()  # nothing filled in: the form says why
+    page.wait_for_selector("#company-form .error")
+    assert "This field is required." in page.locator("#company-form").inner_text()
     page.fill("input[name=name]", "Sourdough Corner")
     page.select_option("select[name=kind]", "product")
     page.get_by_test_id("company-save").click()
