@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import enum
 
+from tenants.errors import ApplicationError
+
 
 class AccountsErrorCode(enum.StrEnum):
     EMAIL_TAKEN = "email_taken"
@@ -12,8 +14,5 @@ class AccountsErrorCode(enum.StrEnum):
     HANDOFF_INVALID = "handoff_invalid"
 
 
-class AccountsError(Exception):
-    def __init__(self, code: AccountsErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class AccountsError(ApplicationError):
+    code: AccountsErrorCode

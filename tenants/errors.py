@@ -1,8 +1,17 @@
-"""Errors raised by the tenants services, with codes the views map to messages."""
+"""Errors raised by services, with codes the views map to messages."""
 
 from __future__ import annotations
 
 import enum
+
+
+class ApplicationError(Exception):
+    """Base of every app's service error: a machine-readable code and a message for people."""
+
+    def __init__(self, code: enum.StrEnum, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 class TenantsErrorCode(enum.StrEnum):
@@ -12,8 +21,5 @@ class TenantsErrorCode(enum.StrEnum):
     SLUG_TAKEN = "slug_taken"
 
 
-class TenantsError(Exception):
-    def __init__(self, code: TenantsErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class TenantsError(ApplicationError):
+    code: TenantsErrorCode
