@@ -17,7 +17,7 @@ REDIS_PORT="${REDIS_PORT:-6379}"
 
 say() { printf '[services] %s\n' "$*"; }
 die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@";
@@ -33,7 +33,7 @@ apt_install() {
 }
 
 ensure_postgres() {
-  if port_open "$DB_PORT"; then say "PostgreSQL is running on port $DB_PORT"; return; fi
+  if port_open "$DB_PORT" "$DB_HOST"; then say "PostgreSQL is running on $DB_HOST:$DB_PORT"; return; fi
   [ "$DB_HOST" = localhost ] || [ "$DB_HOST" = 127.0.0.1 ] || \
     die "PostgreSQL at $DB_HOST:$DB_PORT does not answer (DATABASE_URL); start it there."
   command -v pg_ctlcluster >/dev/null || apt_install postgresql
