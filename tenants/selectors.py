@@ -13,6 +13,3 @@ def business_list_for_user(*, user) -> QuerySet[Business]:
         return Business.objects.none()
     return Business.objects.filter(memberships__user=user).exclude(schema_name="public")
 
-
-def slug_is_available(*, slug: str) -> bool:
-    return not Business.objects.filter(slug=slug.strip().lower()).exists()

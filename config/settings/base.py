@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env, env_bool, env_int, env_list, load_dotenv
+from config.env import env, env_int, env_list, load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 load_dotenv(BASE_DIR / ".env")
@@ -272,4 +272,3 @@ LOGGING = {
 }
 
 HEALTHZ_WORKER_TIMEOUT = float(os.environ.get("HEALTHZ_WORKER_TIMEOUT", "1.0"))
-DEMO_ENABLED = env_bool("DEMO_ENABLED", False)

@@ -5,7 +5,6 @@ from config.settings.base import env
 
 DEBUG = True
 SECRET_KEY = env("DJANGO_SECRET_KEY", "dev-only-secret-key-never-use-it-in-production-0123456789")
-DEMO_ENABLED = True
 STORAGES["staticfiles"] = {
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }

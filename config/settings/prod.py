@@ -2,8 +2,9 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.env import env, env_bool, env_int
 from config.settings.base import *  # noqa: F403
-from config.settings.base import SECRET_KEY, SITE_DOMAIN, env, env_bool, env_int
+from config.settings.base import SECRET_KEY, SITE_DOMAIN
 
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of 50+ characters.")

@@ -5,11 +5,8 @@ from django.db.models import Count, Q, QuerySet
 from tenants.companies.models import Company
 
 
-def company_list(*, status: str | None = None) -> QuerySet[Company]:
-    companies = Company.objects.all()
-    if status:
-        companies = companies.filter(status=status)
-    return companies
+def company_list() -> QuerySet[Company]:
+    return Company.objects.all()
 
 
 def company_counts() -> dict[str, int]:
