@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -30,8 +36,10 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         public_tenant_ensure()
-        for slug, name, email in (("alpha", "Alpha Shop", "owner-a@example.com"),
-                                  ("beta", "Beta Salon", "owner-b@example.com")):
+        for slug, name, email in (
+            ("alpha", "Alpha Shop", "owner-a@example.com"),
+            ("beta", "Beta Salon", "owner-b@example.com"),
+        ):
             business = Business.objects.filter(slug=slug).first()
             if business is None:
                 business = business_create(name=name, slug=slug)
@@ -39,8 +47,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
                     if slug == "beta":
                         # Give B company ids that A does not have, for cross-business probes.
                         for filler in ("Filler 1", "Filler 2"):
-                            company_delete(company=company_create(
-                                name=filler, kind="product", shop_type="online"))
+                            company_delete(
+                                company=company_create(
+                                    name=filler, kind="product", shop_type="online"
+                                )
+                            )
                     company_create(name=f"{name} Main", kind="product", shop_type="online")
             Membership.objects.get_or_create(
                 user=_owner(email), business=business, defaults={"role": Membership.Role.OWNER}
@@ -110,3 +121,52 @@ def committed_db(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         yield
         connection.set_schema_to_public()
+
+
+@pytest.fixture
+def celery_worker():
+    """A real Celery worker process on the test broker (and the test database)."""
+    from config.celery import app
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    from django.conf import settings
+
+    # The worker must use the test database that pytest created, not the development one.
+    env["DATABASE_URL"] = _test_database_url(settings.DATABASES["default"])
+    worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--hostname",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=Path(__file__).resolve().parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not app.control.ping(timeout=0.5):
+            assert worker.poll() is None, "the worker exited"
+            assert time.monotonic() < deadline, "the worker did not answer within 30 s"
+        yield worker
+    finally:
+        worker.terminate()
+        worker.wait(timeout=15)
+
+
+def _test_database_url(database: dict) -> str:
+    user = database.get("USER") or ""
+    password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
+    host = database.get("HOST") or "localhost"
+    port = f":{database['PORT']}" if database.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{database['NAME']}"

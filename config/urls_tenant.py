@@ -12,8 +12,12 @@ router.register("companies", CompanyViewSet, basename="company")
 
 urlpatterns = [
     path("", include("tenants.companies.urls")),
+    path("knowledge/", include("knowledge.urls")),
+    path("media/", include("media_library.urls")),
     path("accounts/handoff/<str:token>/", account_views.login_handoff, name="login_handoff"),
     path("switch/<slug:slug>/", account_views.business_switch, name="business_switch"),
     path("api/v1/", include(router.urls)),
+    path("api/v1/", include("knowledge.api.urls")),
+    path("api/v1/", include("media_library.api.urls")),
     *common_urlpatterns,
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models.functions import Coalesce, Upper
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from tenants.companies.models import Company
@@ -144,7 +144,9 @@ class ImportJob(models.Model):
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
 
     knowledge_base = models.ForeignKey(
-        KnowledgeBase, on_delete=models.CASCADE, related_name="imports",
+        KnowledgeBase,
+        on_delete=models.CASCADE,
+        related_name="imports",
         verbose_name=_("knowledge base"),
     )
     file = models.FileField(
@@ -155,6 +157,10 @@ class ImportJob(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.UPLOADED)
     mode = models.CharField(_("mode"), max_length=16, choices=Mode, default=Mode.MERGE)
     sheet = models.CharField(_("sheet"), max_length=200, blank=True)
+    #: Sheets of a workbook, best candidate first: ``[{"name", "header_row", "data_rows"}]``.
+    sheets = models.JSONField(_("sheets"), default=list, blank=True)
+    #: Two sheets look alike: the user must confirm which one to import.
+    sheet_ambiguous = models.BooleanField(default=False)
     header_row = models.PositiveIntegerField(_("header row"), null=True, blank=True)
     #: Column index (as text) -> field name or "" for "keep as attribute".
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
@@ -165,6 +171,8 @@ class ImportJob(models.Model):
     deleted_count = models.PositiveIntegerField(_("items removed"), default=0)
     skipped_count = models.PositiveIntegerField(_("rows skipped"), default=0)
     merged_count = models.PositiveIntegerField(_("continuation rows merged"), default=0)
+    #: Skipped rows by reason code, e.g. ``{"empty_row": 12, "section_header": 3}``.
+    skip_summary = models.JSONField(_("skipped rows by reason"), default=dict, blank=True)
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     error_code = models.CharField(_("error code"), max_length=40, blank=True)
     error_message = models.TextField(_("error"), blank=True)
@@ -206,3 +214,12 @@ class ImportRejectedRow(models.Model):
         ordering = ["row_number", "id"]
         verbose_name = _("skipped row")
         verbose_name_plural = _("skipped rows")
+
+    def __str__(self) -> str:
+        return f"{self.row_number}: {self.reason}"
+
+    @property
+    def reason_label(self) -> str:
+        from .messages import skip_reason_label
+
+        return skip_reason_label(self.reason_code)

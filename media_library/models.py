@@ -35,9 +35,14 @@ class Media(models.Model):
     folder = models.CharField(_("folder"), max_length=16, choices=Folder)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind)
     title = models.CharField(_("title"), max_length=200, blank=True)
-    file = models.FileField(_("file"), upload_to=media_upload_to, storage=media_storage, max_length=500)
+    file = models.FileField(
+        _("file"), upload_to=media_upload_to, storage=media_storage, max_length=500
+    )
     thumbnail = models.FileField(
-        _("thumbnail"), upload_to=thumbnail_upload_to, storage=media_storage, max_length=500,
+        _("thumbnail"),
+        upload_to=thumbnail_upload_to,
+        storage=media_storage,
+        max_length=500,
         blank=True,
     )
     original_filename = models.CharField(_("original file name"), max_length=255)
@@ -61,3 +66,13 @@ class Media(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.original_filename
+
+    @property
+    def preview_url(self) -> str | None:
+        """The small picture a grid shows: a photo's thumbnail, a frame of a video when the
+        storage can make one (Cloudinary), else None (the page shows the video itself)."""
+        if self.thumbnail:
+            return self.thumbnail.url
+        if self.kind == self.Kind.VIDEO:
+            return self.file.storage.video_poster_url(self.file.name)
+        return None

@@ -210,10 +210,22 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
+#: Local media files (when Cloudinary is not configured) are served, to members of the business
+#: that owns them, under /media/files/<schema>/...; /media/ itself is the media library page.
+MEDIA_URL = "/media/files/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_IMAGE_MAX_BYTES = env_int("MEDIA_IMAGE_MAX_BYTES", 10 * 1024 * 1024)
+MEDIA_VIDEO_MAX_BYTES = env_int("MEDIA_VIDEO_MAX_BYTES", 100 * 1024 * 1024)
+#: ``cloudinary://<api_key>:<api_secret>@<cloud_name>``: media go to Cloudinary; empty: local disk.
+CLOUDINARY_URL = env("CLOUDINARY_URL", "")
 #: Uploaded price lists (private, never served); the worker reads them from here.
 IMPORTS_ROOT = Path(env("IMPORTS_ROOT", str(BASE_DIR / "var" / "imports")))
+#: Real shops' price lists the demo business's knowledge bases are imported from.
+DEMO_CATALOGS_DIR = Path(
+    env("DEMO_CATALOGS_DIR", str(BASE_DIR.parent / "shared" / "fixtures" / "catalogs"))
+)
+KNOWLEDGE_IMPORT_MAX_BYTES = int(env("KNOWLEDGE_IMPORT_MAX_BYTES", str(50 * 1024 * 1024)))
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000  # the mapping form of a wide price list
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -246,6 +258,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CompanyKindEnum": "tenants.companies.models.Company.Kind",
+        "ProductOrServiceEnum": "knowledge.models.KnowledgeBase.Kind",
+        "MediaKindEnum": "media_library.models.Media.Kind",
+    },
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -15,6 +16,9 @@ _BLOCK_TAGS = "p|br|div|li|ul|ol|tr|td|th|h[1-6]|section|article|table|blockquot
 _TAG_HINT_RE = re.compile(r"<[a-zA-Z/!]")
 _COMMENT_RE = re.compile(r"<!--.*?(?:-->|$)", re.S)
 _SKIPPED_RE = re.compile(r"<(script|style|template|noscript)\b.*?(?:</\1\s*>|$)", re.S | re.I)
+# Every character that re.I lets start "script", "style", "template" or "noscript" ("ſ" is
+# a long s): text without any of them after a "<" holds nothing for _SKIPPED_RE.
+_SKIPPED_HINT_RE = re.compile("<[sStTnN\u017f]")
 _BLOCK_TAG_RE = re.compile(rf"</?(?:{_BLOCK_TAGS})\b[^>]*>", re.I)
 _ANY_TAG_RE = re.compile(r"</?[a-zA-Z!][^>]*>")
 
@@ -39,23 +43,39 @@ def cell_text(value: CellValue) -> str:
     return str(value)
 
 
-def row_is_blank(values: list[CellValue]) -> bool:
+def row_texts(values: Sequence[CellValue]) -> tuple[str, ...]:
+    """``cell_text`` of every cell, with the common ``None`` and ``str`` cells done inline."""
+    return tuple(
+        [
+            "" if value is None else value.strip() if type(value) is str else cell_text(value)
+            for value in values
+        ]
+    )
+
+
+def row_is_blank(values: Sequence[CellValue]) -> bool:
     """True when every cell of the row is blank."""
-    return all(is_blank(value) for value in values)
+    for value in values:
+        if value is not None and (not isinstance(value, str) or value.strip()):
+            return False
+    return True
 
 
 def html_to_text(value: str) -> str:
     """Strip tags and unescape entities so the description can be searched as plain text.
 
     Regular expressions rather than an HTML parser: this runs for every imported row and
-    only has to produce search text, not a faithful rendering.
+    only has to produce search text, not a faithful rendering. Each pass is skipped when
+    the text cannot contain what it removes, so plain text only has its spaces tidied.
     """
     text = value
-    if _TAG_HINT_RE.search(text):
-        text = _COMMENT_RE.sub(" ", text)
-        text = _SKIPPED_RE.sub(" ", text)
+    if "<" in text and _TAG_HINT_RE.search(text):
+        if "<!--" in text:
+            text = _COMMENT_RE.sub(" ", text)
+        if _SKIPPED_HINT_RE.search(text):
+            text = _SKIPPED_RE.sub(" ", text)
         text = _BLOCK_TAG_RE.sub("\n", text)
         text = _ANY_TAG_RE.sub("", text)
-    text = html.unescape(text)
-    lines = (" ".join(line.split()) for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+    if "&" in text:
+        text = html.unescape(text)
+    return "\n".join(filter(None, map(" ".join, map(str.split, text.splitlines()))))

@@ -19,7 +19,7 @@ from .cells import CellValue, cell_text, is_blank
 from .prices import detect_currency, parse_price
 
 HEADER_SCAN_ROWS = 50
-_MAX_HEADER_TEXT = 60
+MAX_HEADER_TEXT = 60
 
 
 class Field(StrEnum):
@@ -580,7 +580,7 @@ def score_header_row(values: Sequence[CellValue]) -> tuple[int, int]:
             score -= 2
             continue
         text = value.strip()
-        if len(text) > _MAX_HEADER_TEXT:
+        if len(text) > MAX_HEADER_TEXT:
             score -= 1
             continue
         score += 1
@@ -631,8 +631,18 @@ def looks_like_header(values: Sequence[CellValue]) -> bool:
     filled = sum(1 for value in values if not is_blank(value))
     if len(texts) < 2 or len(texts) != filled:
         return False
+    return texts_look_like_header(texts)
+
+
+def texts_look_like_header(texts: Sequence[str]) -> bool:
+    """``looks_like_header`` for a row of text cells, given as its non-empty stripped texts.
+
+    The row builder has these texts already, so the per-row check does not redo them.
+    """
     # Cheap checks first: nearly every data row has a number or a long text in it.
-    if any(len(text) > _MAX_HEADER_TEXT or _NUMERIC_RE.fullmatch(text) for text in texts):
+    if len(texts) < 2 or max(map(len, texts)) > MAX_HEADER_TEXT:
+        return False
+    if any(_NUMERIC_RE.fullmatch(text) for text in texts):
         return False
     if any(_DIGIT_RE.search(text) and _has_amount(text) for text in texts):
         return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import dropwhile, islice
 from typing import BinaryIO
 
 from .cells import CellValue, cell_text, is_blank
@@ -232,9 +232,9 @@ def _prepare(
 def _data_rows(
     source: CsvSource | XlsxSource, sheet: str, header_row: int
 ) -> Iterator[tuple[int, list[CellValue]]]:
-    for row_number, values in source.rows(sheet):
-        if row_number > header_row:
-            yield row_number, values
+    # Row numbers only grow, so this drops the rows up to the header and then hands the
+    # source's rows on without a generator step per row.
+    return dropwhile(lambda row: row[0] <= header_row, source.rows(sheet))
 
 
 def _analyse(

@@ -292,11 +292,13 @@ class CsvSource:
         self._fileobj.seek(0)
         wrapper = io.TextIOWrapper(self._fileobj, encoding=self.encoding, newline="")
         row_number = 0
+        max_columns = self.limits.max_columns
         try:
             reader = csv.reader(wrapper, delimiter=self.delimiter)
             for record in reader:
                 row_number += 1
-                yield row_number, list(record[: self.limits.max_columns])
+                # csv.reader makes a new list per record: no copy unless it is too wide.
+                yield row_number, record if len(record) <= max_columns else record[:max_columns]
         except UnicodeDecodeError as exc:
             raise ImportFileError(
                 ImportErrorCode.UNKNOWN_ENCODING,
@@ -434,6 +436,7 @@ class XlsxSource:
                 "The file is a zip archive but not an Excel workbook (no xl/workbook.xml).",
             )
         self._paths = _sheet_paths(self._archive)
+        self._merges: dict[str, dict[int, list[tuple[int, int]]]] = {}
         self._workbook = self._load_workbook(fileobj)
         self.sheet_names = [ws.title for ws in self._workbook.worksheets]
         if not self.sheet_names:
@@ -467,7 +470,10 @@ class XlsxSource:
             )
         worksheet = self._workbook[name]
         worksheet.reset_dimensions()
-        merges = read_vertical_merges(self._archive, self._paths.get(name, ""))
+        if name not in self._merges:
+            # Each pass over a sheet needs them; finding them means inflating the whole part.
+            self._merges[name] = read_vertical_merges(self._archive, self._paths.get(name, ""))
+        merges = self._merges[name]
         self.truncated_at = None
         yield from self._iter_rows(worksheet, merges)
 
@@ -483,7 +489,7 @@ class XlsxSource:
             warnings.simplefilter("ignore")
             for raw in worksheet.iter_rows(min_row=1, min_col=1, values_only=True):  # type: ignore[attr-defined]
                 row_number += 1
-                values = list(raw[:max_columns])
+                values = list(raw) if len(raw) <= max_columns else list(raw[:max_columns])
                 if merges or carried:
                     _apply_merges(row_number, values, merges, carried)
                 if row_is_blank(values):

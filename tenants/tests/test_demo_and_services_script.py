@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django_tenants.utils import tenant_context
 
 from accounts.models import Membership, User
+from knowledge.models import KnowledgeBase
 from tenants.companies.models import Company
 from tenants.models import Business
 
@@ -27,6 +28,12 @@ def test_demo_data_loads_once_with_two_companies_and_logins(db):
     with tenant_context(demo):
         assert sorted(Company.objects.values_list("kind", flat=True)) == ["product", "service"]
         assert Company.objects.count() == 2
+        bases = {
+            base.company.name: (base.kind, base.items.count())
+            for base in KnowledgeBase.objects.select_related("company")
+        }
+        assert bases == {"Green Home Store": ("product", 20), "Master Electric": ("service", 170)}
+    assert out.getvalue().count("Knowledge base:") == 2, "imported on the first run only"
 
 
 def _free_port() -> int:

@@ -1,7 +1,3 @@
-import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -12,25 +8,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def celery_worker_running(db):
-    """A real Celery worker process on the test broker."""
-    from config.celery import app
-
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "--loglevel", "WARNING", "--hostname", f"healthz-test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not app.control.ping(timeout=0.5):
-            assert worker.poll() is None, "the worker exited"
-            assert time.monotonic() < deadline, "the worker did not answer within 30 s"
-        yield worker
-    finally:
-        worker.terminate()
-        worker.wait(timeout=15)
+def celery_worker_running(db, celery_worker):
+    return celery_worker
 
 
 def test_healthz_is_ok_with_database_redis_and_a_worker(celery_worker_running):
@@ -38,7 +17,10 @@ def test_healthz_is_ok_with_database_redis_and_a_worker(celery_worker_running):
     assert response.status_code == 200, response.content
     checks = response.json()["checks"]
     assert {name: check["status"][:2] for name, check in checks.items()} == {
-        "database": "ok", "redis": "ok", "worker": "ok"}
+        "database": "ok",
+        "redis": "ok",
+        "worker": "ok",
+    }
 
 
 def test_healthz_reports_a_missing_worker_with_503(db, settings):

@@ -40,6 +40,7 @@ class Command(BaseCommand):
         business = Business.objects.filter(slug=DEMO_SLUG).first()
         if business is not None:
             self.stdout.write("Demo data is already loaded.")
+            self._knowledge(business)
             return
         owner = User.objects.filter(email=DEMO_OWNER[0]).first()
         if owner is None:
@@ -54,6 +55,15 @@ class Command(BaseCommand):
         with tenant_context(business):
             for company in DEMO_COMPANIES:
                 company_create(**company)
+        self._knowledge(business)
         self.stdout.write(self.style.SUCCESS(
             f"Demo business ready: {business.portal_url()} ({DEMO_OWNER[0]} / {DEMO_OWNER[1]})"
         ))
+
+    def _knowledge(self, business: Business) -> None:
+        """Knowledge bases from real price lists (also added to a demo loaded before them)."""
+        from knowledge.demo import demo_knowledge_load
+
+        with tenant_context(business):
+            for line in demo_knowledge_load():
+                self.stdout.write(f"Knowledge base: {line}")

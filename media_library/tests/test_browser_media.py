@@ -1,0 +1,115 @@
+"""An owner fills the media library in a real browser: photos, the welcome video, its
+replacement and a deletion, through the boosted (htmx) forms."""
+
+import os
+import re
+import secrets
+
+import pytest
+from django.test import Client
+
+from accounts.models import Membership, User
+from media_library.tests.files import MP4_HEAD, WEBM_HEAD, image_bytes
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page(live_server, settings):
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    settings.SITE_PORT = int(live_server.url.rsplit(":", 1)[1])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def studio(live_server):
+    """A business of its own (the live server empties the database when it finishes)."""
+    from tenants.services import business_create
+
+    business = business_create(name="Media Studio", slug=f"studio-{secrets.token_hex(3)}")
+    owner = User.objects.create_user(email="studio@example.com", password="pass-word-2026")
+    Membership.objects.create(user=owner, business=business, role=Membership.Role.OWNER)
+    return business, owner
+
+
+def test_fill_the_media_library(browser_page, live_server, settings, studio, tmp_path):
+    page = browser_page
+    business, owner = studio
+    base = f"http://{business.slug}.localhost:{settings.SITE_PORT}"
+    client = Client()
+    client.force_login(owner)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies["sessionid"].value,
+                "url": base,
+            }
+        ]
+    )
+    files = {
+        "red.jpg": image_bytes("JPEG", size=(900, 600)),
+        "logo.png": image_bytes("PNG", mode="RGBA", size=(300, 300)),
+        "welcome.mp4": MP4_HEAD + b"\x00" * 2048,
+        "better.webm": WEBM_HEAD + b"\x00" * 2048,
+    }
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+
+    page.goto(f"{base}/media/")
+    assert "No video yet." in page.get_by_test_id("welcome-video").inner_text()
+
+    page.set_input_files("input[name=files]", [tmp_path / "red.jpg", tmp_path / "logo.png"])
+    page.get_by_test_id("media-upload").click()
+    page.wait_for_selector("text=2 files were uploaded.")
+    tiles = page.get_by_test_id("media-tile")
+    assert tiles.count() == 2
+    # the thumbnails are really served to the browser
+    page.wait_for_function(
+        "[...document.querySelectorAll('.media-tile img')].every(i => i.naturalWidth > 0)"
+    )
+
+    page.set_input_files("input[name=files]", tmp_path / "welcome.mp4")
+    page.get_by_test_id("media-upload").click()
+    page.wait_for_selector("#media-video video")
+
+    page.set_input_files("input[name=files]", tmp_path / "better.webm")
+    page.get_by_test_id("media-upload").click()
+    errors = page.get_by_test_id("upload-errors")
+    errors.wait_for()
+    assert "already has its video" in errors.inner_text()
+    page.get_by_test_id("replace-video").locator("input").check()
+    page.set_input_files("input[name=files]", tmp_path / "better.webm")
+    page.get_by_test_id("media-upload").click()
+    page.wait_for_selector("text=1 file was uploaded.")
+    assert page.locator("#media-video video").get_attribute("src").endswith(".webm")
+
+    tiles.first.get_by_test_id("media-delete").click()
+    page.get_by_test_id("media-delete-confirm").click()
+    page.wait_for_selector("text=was deleted.")
+    assert page.get_by_test_id("media-tile").count() == 1
+    page.wait_for_url(re.compile(r"/media/\?folder=product$"))
+    page.screenshot(path=os.environ.get("X8_MEDIA_SCREENSHOT", "/tmp/x8-media.png"), full_page=True)
