@@ -38,10 +38,12 @@ def demo_knowledge_load() -> list[str]:
             user_email="demo@example.com",
         )
         job = import_confirm(
-            job=job, sheet=job.sheet, header_row=job.header_row, mode=ImportJob.Mode.REPLACE,
+            job=job,
+            sheet=job.sheet,
+            header_row=job.header_row,
+            mode=ImportJob.Mode.REPLACE,
             mapping={int(index): field or None for index, field in job.mapping.items()},
             background=False,
         )
         done.append(f"{company_name}: {job.created_count} items from {filename}")
     return done
-

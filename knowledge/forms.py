@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from tenants.companies.models import Company
 
 from .importing import ColumnMapping, Field
+from media_library.models import Media
+
 from .models import ImportJob, Item, KnowledgeBase
 
 FIELD_LABELS = {
@@ -140,7 +142,21 @@ class ItemForm(forms.ModelForm):
 
 
 class ItemDetailForm(ItemForm):
-    """Every editable field, on the item's own page."""
+    """Every editable field, on the item's own page, and the photos and videos it shows."""
+
+    media = forms.ModelMultipleChoiceField(
+        label=_("Photos and videos from the media library"),
+        queryset=Media.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["media"].queryset = Media.objects.filter(
+            folder=self.instance.knowledge_base.kind
+        ).order_by("kind", "title", "id")
+        self.fields["media"].initial = list(self.instance.media.values_list("pk", flat=True))
 
     class Meta(ItemForm.Meta):
         fields = [

@@ -219,6 +219,11 @@ class ImportRejectedRow(models.Model):
         return f"{self.row_number}: {self.reason}"
 
     @property
+    def cells_text(self) -> str:
+        """The non-empty cells of the row, for the report."""
+        return " · ".join(str(value) for value in self.values if str(value).strip())
+
+    @property
     def reason_label(self) -> str:
         from .messages import skip_reason_label
 

@@ -141,6 +141,12 @@ def item_update(*, item: Item, **fields) -> Item:
     return _item_save(item)
 
 
+def item_media_set(*, item: Item, media: list) -> None:
+    """Show these media files with the item (only files of the base's own folder)."""
+    allowed = [file for file in media if file.folder == item.knowledge_base.kind]
+    item.media.set(allowed)
+
+
 def items_delete(*, knowledge_base: KnowledgeBase, ids: list[int]) -> int:
     _total, by_model = Item.objects.filter(knowledge_base=knowledge_base, pk__in=ids).delete()
     return by_model.get("knowledge.Item", 0)

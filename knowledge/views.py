@@ -27,6 +27,7 @@ from .services import (
     import_preview,
     import_upload,
     item_create,
+    item_media_set,
     item_update,
     items_delete,
     knowledge_base_create,
@@ -194,8 +195,11 @@ def item_detail(request, pk: int, item_id: int):
     item = _item(pk, item_id)
     form = ItemDetailForm(request.POST or None, instance=item)
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        media = fields.pop("media")
         try:
-            item_update(item=_item(pk, item_id), **form.cleaned_data)
+            saved = item_update(item=_item(pk, item_id), **fields)
+            item_media_set(item=saved, media=list(media))
         except KnowledgeError as error:
             _invalid(form, error)
         else:

@@ -21,6 +21,11 @@ _SKIPPED_RE = re.compile(r"<(script|style|template|noscript)\b.*?(?:</\1\s*>|$)"
 _SKIPPED_HINT_RE = re.compile("<[sStTnN\u017f]")
 _BLOCK_TAG_RE = re.compile(rf"</?(?:{_BLOCK_TAGS})\b[^>]*>", re.I)
 _ANY_TAG_RE = re.compile(r"</?[a-zA-Z!][^>]*>")
+# Both tag passes at once: _BLOCK_TAG_RE (re.I only matters for the names) or else
+# _ANY_TAG_RE, keeping just the "<" of block tags. When every "<" of the text starts one of
+# these matches, the tags are the same ones the two passes find, and turning the kept
+# "<" into newlines gives their result.
+_TAG_PASS_RE = re.compile(rf"(<)/?(?i:{_BLOCK_TAGS})\b[^>]*>|</?[a-zA-Z!][^>]*>")
 
 
 def is_blank(value: CellValue) -> bool:
@@ -74,8 +79,11 @@ def html_to_text(value: str) -> str:
             text = _COMMENT_RE.sub(" ", text)
         if _SKIPPED_HINT_RE.search(text):
             text = _SKIPPED_RE.sub(" ", text)
-        text = _BLOCK_TAG_RE.sub("\n", text)
-        text = _ANY_TAG_RE.sub("", text)
+        marked, count = _TAG_PASS_RE.subn(r"\1", text)
+        if count == text.count("<"):
+            text = marked.replace("<", "\n")
+        else:  # a stray "<" (or one inside a tag): the passes one after the other
+            text = _ANY_TAG_RE.sub("", _BLOCK_TAG_RE.sub("\n", text))
     if "&" in text:
         text = html.unescape(text)
     return "\n".join(filter(None, map(" ".join, map(str.split, text.splitlines()))))

@@ -309,3 +309,44 @@ def test_a_workbook_with_several_price_sheets_is_flagged_for_the_user(knowledge_
     assert set(knowledge_base.items.values_list("name", flat=True)) == {
         f"Shop B item {n}" for n in range(5)
     }
+
+
+def _workbook_with_a_million_formatted_empty_rows() -> bytes:
+    """Two real rows, then 1,000,000 empty rows that only carry a style (as Excel saves them)."""
+    import re
+    import zipfile
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.append(["Name", "Price"])
+    workbook.active.append(["Tea", 5])
+    workbook.active.append(["Coffee", 7])
+    plain = io.BytesIO()
+    workbook.save(plain)
+    source = zipfile.ZipFile(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                empty = "".join(
+                    f'<row r="{n}" s="1" customFormat="1"/>' for n in range(4, 1_000_004)
+                )
+                text = data.decode().replace("</sheetData>", empty + "</sheetData>")
+                data = re.sub(
+                    r'<dimension ref="[^"]*"/>', '<dimension ref="A1:B1000003"/>', text
+                ).encode()
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def test_a_million_formatted_empty_rows_end_the_import_early(knowledge_base):
+    job = run_import(
+        knowledge_base, upload("formatted.xlsx", _workbook_with_a_million_formatted_empty_rows())
+    )
+
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert sorted(knowledge_base.items.values_list("name", flat=True)) == ["Coffee", "Tea"]
+    assert any("empty rows" in warning for warning in job.warnings)
+    assert job.processed_rows < 5000, "reading stopped after the run of empty rows"

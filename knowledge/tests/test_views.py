@@ -369,3 +369,44 @@ def test_another_business_cannot_see_or_change_these_items(business_a, business_
     assert own.get(f"/knowledge/{base_a.pk}/items/{item.pk}/").status_code == 404
     assert "Secret kettle" not in own.get("/knowledge/").content.decode()
     assert len(items_of(business_a, base_a)) == 1
+
+
+def test_an_item_shows_media_chosen_from_its_folder(portal_a, business_a, base_a):
+    from media_library.models import Media
+
+    with tenant_context(business_a):
+        item = item_create(knowledge_base=base_a, name="Kettle")
+        photo = Media.objects.create(
+            folder="product",
+            kind="image",
+            title="Kettle photo",
+            file="alpha/product/k.jpg",
+            original_filename="k.jpg",
+            content_type="image/jpeg",
+            size=10,
+        )
+        other = Media.objects.create(
+            folder="service",
+            kind="image",
+            title="Salon",
+            file="alpha/service/s.jpg",
+            original_filename="s.jpg",
+            content_type="image/jpeg",
+            size=10,
+        )
+
+    page = portal_a.get(f"/knowledge/{base_a.pk}/items/{item.pk}/").content.decode()
+    assert "Kettle photo" in page and "Salon" not in page, "only the product folder is offered"
+
+    wrong_folder = portal_a.post(
+        f"/knowledge/{base_a.pk}/items/{item.pk}/", {"name": "Kettle", "media": [other.pk]}
+    )
+    assert wrong_folder.status_code == 422
+    response = portal_a.post(
+        f"/knowledge/{base_a.pk}/items/{item.pk}/", {"name": "Kettle", "media": [photo.pk]}
+    )
+    assert response.status_code == 302
+    with tenant_context(business_a):
+        assert list(Item.objects.get(pk=item.pk).media.all()) == [photo]
+        photo.delete()
+        assert not Item.objects.get(pk=item.pk).media.exists(), "deleting media clears the link"

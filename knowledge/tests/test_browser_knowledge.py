@@ -1,0 +1,185 @@
+"""A member imports a price list in a real browser, edits a price inline and exports it.
+
+The import runs in a real Celery worker (the ``celery_worker`` fixture) against the test
+database: with ``live_server`` everything the browser creates is committed, so the worker
+sees the knowledge base and the import job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import secrets
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django_tenants.utils import tenant_context
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CATALOGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "catalogs"
+SOURCE = CATALOGS / "rabotahorizont_price_ru.csv"
+PASSWORD = "Price-List-2026"
+
+# A row of the file: SKU;Название товара;Категория;Цена, RUB;...
+ITEM_SKU = "TST025"
+ITEM_NAME = "Электрический чайник 1.7л"
+ITEM_PRICE = "2300.00"
+NEW_PRICE = "2150.00"
+
+
+@pytest.fixture
+def browser_page(live_server, settings):
+    from django.core.cache import cache
+    from playwright.sync_api import sync_playwright
+
+    cache.clear()  # log-in rate limits from earlier runs
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    settings.SITE_PORT = int(live_server.url.rsplit(":", 1)[1])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(accept_downloads=True)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def member(live_server):
+    """A business of its own with one company, and its owner (who logs in with a password).
+
+    Made here rather than taken from the session's businesses: a live server empties the
+    public tables when it finishes, so an earlier browser test may have removed those.
+    """
+    from accounts.models import Membership, User
+    from tenants.companies.services import company_create
+    from tenants.services import business_create
+
+    slug = f"kb-{secrets.token_hex(3)}"
+    business = business_create(name="Horizon Goods", slug=slug)
+    with tenant_context(business):
+        company_create(name="Horizon Store", kind="product", shop_type="online")
+    user = User.objects.create_user(email=f"{slug}@example.com", password=PASSWORD)
+    Membership.objects.create(user=user, business=business, role=Membership.Role.OWNER)
+    yield business, user
+    business.delete(force_drop=True)  # and its schema; the live server empties the rest
+    user.delete()
+
+
+def _log_in(page, host: str, email: str) -> None:
+    page.goto(f"{host}/accounts/login/?next=/")
+    form = page.locator("form:has(input[name=password])")
+    form.locator("input[name=login]").fill(email)
+    form.locator("input[name=password]").fill(PASSWORD)
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(f"{host}/")
+
+
+def _source_header() -> list[str]:
+    with SOURCE.open(encoding="utf-8-sig", newline="") as source:
+        return next(csv.reader(source, delimiter=";"))
+
+
+def test_upload_map_import_edit_a_price_and_export(
+    browser_page, member, celery_worker, live_server, settings, tmp_path
+):
+    from playwright.sync_api import expect
+
+    from knowledge.models import ImportJob, Item, KnowledgeBase
+
+    page = browser_page
+    business, user = member
+    host = f"http://{business.slug}.localhost:{settings.SITE_PORT}"
+    _log_in(page, host, user.email)
+
+    # Knowledge → New knowledge base → create it for the company → the upload page
+    page.get_by_test_id("nav-knowledge").click()
+    page.wait_for_url(f"{host}/knowledge/")
+    page.get_by_test_id("new-knowledge-base").click()
+    page.wait_for_url(f"{host}/knowledge/new/")
+    page.select_option("select[name=company]", label="Horizon Store (COMP001)")
+    page.fill("input[name=name]", "Horizon catalogue")
+    page.get_by_test_id("knowledge-base-save").click()
+    page.wait_for_url(re.compile(r"/knowledge/\d+/import/$"))
+
+    # upload the file → the mapping step with its preview
+    page.set_input_files("input[name=file]", SOURCE)
+    page.get_by_test_id("upload").click()
+    page.wait_for_url(re.compile(r"/knowledge/imports/\d+/$"))
+    job_url = page.url
+    expect(page.get_by_test_id("map-1")).to_have_value("name")  # Название товара
+    expect(page.get_by_test_id("map-3")).to_have_value("price")  # Цена, RUB
+    preview = page.get_by_test_id("preview-item")
+    expect(preview.first).to_contain_text("Тестовый Гаджет X1")
+    expect(preview.first).to_contain_text("TST001")
+    expect(preview.first).to_contain_text("1499.00 RUB")
+
+    # confirm: the worker imports while the page polls, then reloads with the report
+    page.get_by_test_id("start-import").click()
+    page.wait_for_url(job_url)
+    expect(page.get_by_test_id("created-count")).to_have_text("100", timeout=60_000)
+    expect(page.get_by_test_id("import-result")).to_have_text("Succeeded")
+    expect(page.get_by_test_id("skipped-count")).to_have_text("0")
+
+    # the knowledge base: find the item, edit its price in its row
+    page.get_by_test_id("open-knowledge-base").click()
+    page.wait_for_url(re.compile(r"/knowledge/\d+/$"))
+    expect(page.get_by_test_id("items-count")).to_contain_text("100 items")
+    page.get_by_test_id("item-search").fill("чайник")
+    expect(page.get_by_test_id("items-count")).to_contain_text("1 item found of 100")
+    row = page.get_by_test_id("item-row")
+    expect(row).to_have_count(1)
+    expect(row.get_by_test_id("item-name")).to_have_text(ITEM_NAME)
+    expect(row.get_by_test_id("item-price")).to_contain_text(f"{ITEM_PRICE} RUB")
+    assert "q=" in page.url  # the search is in the address, as hx-push-url put it
+
+    row.get_by_test_id("edit-item").click()
+    editing = page.get_by_test_id("item-edit-row")
+    price = editing.locator("input[name$='-price']")
+    expect(price).to_have_value(ITEM_PRICE)
+    price.fill(NEW_PRICE)
+    editing.get_by_test_id("save-item").click()
+    expect(editing).to_have_count(0)
+    expect(row.get_by_test_id("item-price")).to_contain_text(f"{NEW_PRICE} RUB")
+    with tenant_context(business):
+        item = Item.objects.get(knowledge_base__name="Horizon catalogue", sku=ITEM_SKU)
+        assert item.price == Decimal(NEW_PRICE)
+        assert item.price_text == NEW_PRICE
+        base = KnowledgeBase.objects.get(name="Horizon catalogue")
+        assert base.items.count() == 100
+        assert ImportJob.objects.get(knowledge_base=base).status == ImportJob.Status.SUCCEEDED
+
+    # export: the file's own headers, and the edited price
+    with page.expect_download() as download_info:
+        page.get_by_test_id("export-csv").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    target = tmp_path / download.suggested_filename
+    download.save_as(target)
+    text = target.read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][: len(_source_header())] == _source_header()
+    assert len(rows) == 101
+    by_sku = {line[0]: line for line in rows[1:]}
+    assert by_sku[ITEM_SKU][1:4] == [ITEM_NAME, "Техника", NEW_PRICE]
+    assert by_sku["TST001"][3] == "1499.00"
