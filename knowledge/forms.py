@@ -6,11 +6,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from media_library.models import Media
 from tenants.companies.models import Company
 
 from .importing import ColumnMapping, Field
-from media_library.models import Media
-
 from .models import ImportJob, Item, KnowledgeBase
 
 FIELD_LABELS = {
