@@ -128,8 +128,8 @@ def _video_exists(folder: str) -> MediaError:
     return MediaError(
         MediaErrorCode.VIDEO_EXISTS,
         _(
-            "The %(folder)s folder already has its video. Choose “Replace the current video” to "
-            "put the new one in its place."
+            "The %(folder)s folder already has its video. To put this one in its place, choose "
+            "“Replace the current video” and upload it again."
         )
         % {"folder": Media.Folder(folder).label},
     )

@@ -20,3 +20,4 @@ IMPORTS_ROOT = BASE_DIR / ".test-imports"
 LOGGING["root"]["level"] = "WARNING"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+CLOUDINARY_URL = ""  # tests never reach Cloudinary; its client is tested against recorded contracts

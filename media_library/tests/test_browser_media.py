@@ -46,26 +46,28 @@ def browser_page(live_server, settings):
 
 @pytest.fixture
 def studio(live_server):
-    """A business of its own (the live server empties the database when it finishes)."""
+    """A business of its own (the live server empties the database when it finishes) and its
+    owner's session key. Made before Playwright starts: its event loop would give the database
+    work here a connection of its own that nothing closes."""
     from tenants.services import business_create
 
     business = business_create(name="Media Studio", slug=f"studio-{secrets.token_hex(3)}")
     owner = User.objects.create_user(email="studio@example.com", password="pass-word-2026")
     Membership.objects.create(user=owner, business=business, role=Membership.Role.OWNER)
-    return business, owner
-
-
-def test_fill_the_media_library(browser_page, live_server, settings, studio, tmp_path):
-    page = browser_page
-    business, owner = studio
-    base = f"http://{business.slug}.localhost:{settings.SITE_PORT}"
     client = Client()
     client.force_login(owner)
+    return business, client.cookies["sessionid"].value
+
+
+def test_fill_the_media_library(studio, browser_page, live_server, settings, tmp_path):
+    page = browser_page
+    business, session_key = studio
+    base = f"http://{business.slug}.localhost:{settings.SITE_PORT}"
     page.context.add_cookies(
         [
             {
                 "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies["sessionid"].value,
+                "value": session_key,
                 "url": base,
             }
         ]
