@@ -17,7 +17,11 @@ def browser_page(live_server, settings):
     from django.core.cache import cache
     from playwright.sync_api import sync_playwright
 
+    from tenants.services import public_tenant_ensure
+
     cache.clear()  # sign-up code rate limits from earlier runs
+    # Another browser test's live server may have flushed the public host's records.
+    public_tenant_ensure()
 
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")

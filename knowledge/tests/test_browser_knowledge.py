@@ -12,28 +12,55 @@ import io
 import os
 import re
 import secrets
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 CATALOGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "catalogs"
-SOURCE = CATALOGS / "rabotahorizont_price_ru.csv"
+SOURCE = CATALOGS / "rabotahorizont_price_ru.csv"  # 100 products, UTF-8, ";"-separated
 PASSWORD = "Price-List-2026"
+PROGRESS_URL = re.compile(r"/knowledge/imports/\d+/progress/$")
 
-# A row of the file: SKU;Название товара;Категория;Цена, RUB;...
+# One row of the file: SKU;Название товара;Категория;Цена, RUB;...
 ITEM_SKU = "TST025"
 ITEM_NAME = "Электрический чайник 1.7л"
+ITEM_CATEGORY = "Техника"
 ITEM_PRICE = "2300.00"
 NEW_PRICE = "2150.00"
 
 
 @pytest.fixture
-def browser_page(live_server, settings):
+def member(live_server):
+    """A business of its own with one company, and its owner (who logs in with a password).
+
+    Made here rather than taken from the session's businesses: a live server empties the
+    public tables when it finishes, so an earlier browser test may have removed those.
+    """
+    from accounts.models import Membership, User
+    from tenants.companies.services import company_create
+    from tenants.services import business_create
+
+    slug = f"kb-{secrets.token_hex(3)}"
+    business = business_create(name="Horizon Goods", slug=slug)
+    with tenant_context(business):
+        company_create(name="Horizon Store", kind="product", shop_type="online")
+    user = User.objects.create_user(email=f"{slug}@example.com", password=PASSWORD)
+    Membership.objects.create(user=user, business=business, role=Membership.Role.OWNER)
+    yield business, user
+    business.delete(force_drop=True)  # with its schema; the live server empties the rest
+    user.delete()
+
+
+@pytest.fixture
+def browser_page(live_server, member, celery_worker, settings):
+    """Chromium on the live server; it closes first, before the worker and the business go."""
     from django.core.cache import cache
     from playwright.sync_api import sync_playwright
 
@@ -64,26 +91,38 @@ def browser_page(live_server, settings):
         browser.close()
 
 
-@pytest.fixture
-def member(live_server):
-    """A business of its own with one company, and its owner (who logs in with a password).
+@contextmanager
+def _in_business(business, *, atomic: bool = False):
+    """The business's schema for database work in the test's body.
 
-    Made here rather than taken from the session's businesses: a live server empties the
-    public tables when it finishes, so an earlier browser test may have removed those.
+    While Playwright's sync API is running, the body gets a database connection of its own
+    (not the fixtures' one); it is closed at the end so it does not outlive the test and
+    keep the test database from being dropped.
     """
-    from accounts.models import Membership, User
-    from tenants.companies.services import company_create
-    from tenants.services import business_create
+    try:
+        with tenant_context(business):
+            if atomic:
+                with transaction.atomic():
+                    yield
+            else:
+                yield
+    finally:
+        connection.close()
 
-    slug = f"kb-{secrets.token_hex(3)}"
-    business = business_create(name="Horizon Goods", slug=slug)
-    with tenant_context(business):
-        company_create(name="Horizon Store", kind="product", shop_type="online")
-    user = User.objects.create_user(email=f"{slug}@example.com", password=PASSWORD)
-    Membership.objects.create(user=user, business=business, role=Membership.Role.OWNER)
-    yield business, user
-    business.delete(force_drop=True)  # and its schema; the live server empties the rest
-    user.delete()
+
+@contextmanager
+def _knowledge_base_held(business, pk: int):
+    """Lock a knowledge base's row until the block ends.
+
+    ``FOR NO KEY UPDATE`` lets the worker insert the items (which only key-share-lock the
+    row they point to) but makes it wait at its last write, the update of the base's
+    columns, with the import still running: long enough for the page to show its progress.
+    """
+    from knowledge.models import KnowledgeBase
+
+    with _in_business(business, atomic=True):
+        KnowledgeBase.objects.select_for_update(no_key=True).get(pk=pk)
+        yield
 
 
 def _log_in(page, host: str, email: str) -> None:
@@ -95,14 +134,18 @@ def _log_in(page, host: str, email: str) -> None:
     page.wait_for_url(f"{host}/")
 
 
+def _record_poll(response, polls: list) -> None:
+    """Note each answer to the progress poll, with its HX-Refresh header."""
+    if PROGRESS_URL.search(response.url):
+        polls.append(response.headers.get("hx-refresh"))
+
+
 def _source_header() -> list[str]:
     with SOURCE.open(encoding="utf-8-sig", newline="") as source:
         return next(csv.reader(source, delimiter=";"))
 
 
-def test_upload_map_import_edit_a_price_and_export(
-    browser_page, member, celery_worker, live_server, settings, tmp_path
-):
+def test_upload_map_import_edit_a_price_and_export(browser_page, member, settings, tmp_path):
     from playwright.sync_api import expect
 
     from knowledge.models import ImportJob, Item, KnowledgeBase
@@ -121,6 +164,7 @@ def test_upload_map_import_edit_a_price_and_export(
     page.fill("input[name=name]", "Horizon catalogue")
     page.get_by_test_id("knowledge-base-save").click()
     page.wait_for_url(re.compile(r"/knowledge/\d+/import/$"))
+    base_id = int(re.search(r"/knowledge/(\d+)/import/$", page.url).group(1))
 
     # upload the file → the mapping step with its preview
     page.set_input_files("input[name=file]", SOURCE)
@@ -134,16 +178,34 @@ def test_upload_map_import_edit_a_price_and_export(
     expect(preview.first).to_contain_text("TST001")
     expect(preview.first).to_contain_text("1499.00 RUB")
 
-    # confirm: the worker imports while the page polls, then reloads with the report
-    page.get_by_test_id("start-import").click()
-    page.wait_for_url(job_url)
+    # confirm: the worker imports while the page polls its progress (held at its last
+    # write until the running state has been seen)
+    status = page.get_by_test_id("import-status")
+    polls: list = []
+    page.on("response", lambda response: _record_poll(response, polls))
+    with _knowledge_base_held(business, base_id):
+        page.get_by_test_id("start-import").click()
+        page.wait_for_url(job_url)
+        expect(status).to_have_attribute("data-status", "running", timeout=60_000)
+        expect(status).to_contain_text("Saving the items…")
+        expect(status).to_contain_text("100 of about 100 rows read.")
+        expect(page.get_by_test_id("import-progress")).to_have_attribute("value", "99")
+        with page.expect_response(PROGRESS_URL) as poll:
+            pass  # the page asks every second
+        assert poll.value.ok
+        assert poll.value.headers.get("hx-refresh") is None
+        expect(status).to_have_attribute("data-status", "running")
+    # once finished, the poll answers HX-Refresh and the page reloads with the report
     expect(page.get_by_test_id("created-count")).to_have_text("100", timeout=60_000)
-    expect(page.get_by_test_id("import-result")).to_have_text("Succeeded")
+    expect(status).to_have_attribute("data-status", "succeeded")
+    expect(page.get_by_test_id("import-result")).to_have_text("Imported")
+    expect(page.get_by_test_id("updated-count")).to_have_text("0")
     expect(page.get_by_test_id("skipped-count")).to_have_text("0")
+    assert "true" in polls, "no progress poll answered HX-Refresh"
 
     # the knowledge base: find the item, edit its price in its row
     page.get_by_test_id("open-knowledge-base").click()
-    page.wait_for_url(re.compile(r"/knowledge/\d+/$"))
+    page.wait_for_url(f"{host}/knowledge/{base_id}/")
     expect(page.get_by_test_id("items-count")).to_contain_text("100 items")
     page.get_by_test_id("item-search").fill("чайник")
     expect(page.get_by_test_id("items-count")).to_contain_text("1 item found of 100")
@@ -151,7 +213,7 @@ def test_upload_map_import_edit_a_price_and_export(
     expect(row).to_have_count(1)
     expect(row.get_by_test_id("item-name")).to_have_text(ITEM_NAME)
     expect(row.get_by_test_id("item-price")).to_contain_text(f"{ITEM_PRICE} RUB")
-    assert "q=" in page.url  # the search is in the address, as hx-push-url put it
+    assert "q=" in page.url  # hx-push-url put the search in the address
 
     row.get_by_test_id("edit-item").click()
     editing = page.get_by_test_id("item-edit-row")
@@ -160,26 +222,27 @@ def test_upload_map_import_edit_a_price_and_export(
     price.fill(NEW_PRICE)
     editing.get_by_test_id("save-item").click()
     expect(editing).to_have_count(0)
+    expect(row).to_have_count(1)
     expect(row.get_by_test_id("item-price")).to_contain_text(f"{NEW_PRICE} RUB")
-    with tenant_context(business):
-        item = Item.objects.get(knowledge_base__name="Horizon catalogue", sku=ITEM_SKU)
-        assert item.price == Decimal(NEW_PRICE)
-        assert item.price_text == NEW_PRICE
-        base = KnowledgeBase.objects.get(name="Horizon catalogue")
+    with _in_business(business):
+        base = KnowledgeBase.objects.get(pk=base_id)
         assert base.items.count() == 100
+        assert base.source_filename == SOURCE.name
         assert ImportJob.objects.get(knowledge_base=base).status == ImportJob.Status.SUCCEEDED
+        item = Item.objects.get(knowledge_base=base, sku=ITEM_SKU)
+        assert (item.price, item.price_text) == (Decimal(NEW_PRICE), NEW_PRICE)
 
-    # export: the file's own headers, and the edited price
+    # export: the file's own headers first, and the edited price
     with page.expect_download() as download_info:
         page.get_by_test_id("export-csv").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
     target = tmp_path / download.suggested_filename
     download.save_as(target)
-    text = target.read_text(encoding="utf-8-sig")
-    rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0][: len(_source_header())] == _source_header()
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    header = _source_header()
+    assert rows[0][: len(header)] == header
     assert len(rows) == 101
     by_sku = {line[0]: line for line in rows[1:]}
-    assert by_sku[ITEM_SKU][1:4] == [ITEM_NAME, "Техника", NEW_PRICE]
-    assert by_sku["TST001"][3] == "1499.00"
+    assert by_sku[ITEM_SKU][1:4] == [ITEM_NAME, ITEM_CATEGORY, NEW_PRICE]
+    assert by_sku["TST001"][1:4] == ["Тестовый Гаджет X1", "Электроника", "1499.00"]
