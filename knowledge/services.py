@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from collections import Counter
 from itertools import islice
 from typing import NamedTuple
@@ -463,6 +464,34 @@ def _finish(
             batch_size=1000,
         )
     cache.delete(progress_key(job))
+    _file_discard(job)
+
+
+def _file_discard(job: ImportJob) -> None:
+    """The uploaded file is not needed once the import has ended: don't keep customer data."""
+    if job.file:
+        name, storage = job.file.name, job.file.storage
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+UPLOAD_TTL = timedelta(hours=24)
+
+
+def import_uploads_expire(*, now=None) -> int:
+    """Close imports uploaded but never confirmed within a day, and delete their files."""
+    cutoff = (now or timezone.now()) - UPLOAD_TTL
+    expired = 0
+    for job in ImportJob.objects.filter(status=ImportJob.Status.UPLOADED, created_at__lt=cutoff):
+        changed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.UPLOADED).update(
+            status=ImportJob.Status.CANCELLED,
+            error_code="expired",
+            error_message=_("The columns were not confirmed within a day; upload the file again."),
+            finished_at=timezone.now(),
+        )
+        if changed:
+            _file_discard(job)
+            expired += 1
+    return expired
 
 
 def _estimate_rows(job: ImportJob) -> int | None:

@@ -272,6 +272,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    "knowledge-expire-uploads": {"task": "knowledge.expire_uploads", "schedule": 3600.0},
+}
 CELERY_TIMEZONE = TIME_ZONE
 
 SESSION_COOKIE_AGE = 14 * 24 * 3600

@@ -350,3 +350,38 @@ def test_a_million_formatted_empty_rows_end_the_import_early(knowledge_base):
     assert sorted(knowledge_base.items.values_list("name", flat=True)) == ["Coffee", "Tea"]
     assert any("empty rows" in warning for warning in job.warnings)
     assert job.processed_rows < 5000, "reading stopped after the run of empty rows"
+
+
+def test_the_uploaded_file_is_deleted_when_the_import_ends(
+    knowledge_base, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        job = run_import(knowledge_base, upload("items.csv", b"Name,Price\nApple,1\n"))
+    assert job.status == ImportJob.Status.SUCCEEDED
+    assert not job.file.storage.exists(job.file.name)
+
+
+def test_unconfirmed_uploads_expire_after_a_day(knowledge_base, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from knowledge.services import import_uploads_expire
+    from knowledge.tasks import expire_uploads_task
+
+    fresh = import_upload(
+        knowledge_base=knowledge_base, upload=upload("a.csv", b"Name,Price\nA,1\n")
+    )
+    stale = import_upload(
+        knowledge_base=knowledge_base, upload=upload("b.csv", b"Name,Price\nB,1\n")
+    )
+    ImportJob.objects.filter(pk=stale.pk).update(created_at=timezone.now() - timedelta(hours=25))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_uploads_expire() == 1
+    stale.refresh_from_db()
+    assert (stale.status, stale.error_code) == (ImportJob.Status.CANCELLED, "expired")
+    assert not stale.file.storage.exists(stale.file.name)
+    assert fresh.file.storage.exists(fresh.file.name)
+    assert ImportJob.objects.get(pk=fresh.pk).status == ImportJob.Status.UPLOADED
+    assert expire_uploads_task() == 0, "the hourly task visits every business; nothing left"
