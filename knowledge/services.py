@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from collections import Counter
+from datetime import timedelta
 from itertools import islice
 from typing import NamedTuple
 
