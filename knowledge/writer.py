@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils import timezone
 
 from .importing import ParsedItem
 from .models import Item, KnowledgeBase
@@ -74,24 +75,39 @@ def item_row(item: ParsedItem, *, key: str, position: int) -> tuple:
         _clip(item.category, limits["category"]),
         _clip(item.unit, limits["unit"]),
         _clip(item.website, limits["website"]),
-        json.dumps(item.tags, ensure_ascii=False),
-        json.dumps(item.image_urls, ensure_ascii=False),
+        json.dumps(item.tags, ensure_ascii=False) if item.tags else "[]",
+        json.dumps(item.image_urls, ensure_ascii=False) if item.image_urls else "[]",
         _clip(item.availability, limits["availability"]),
         _clip(item.duration, limits["duration"]),
         _clip(item.format, limits["format"]),
-        json.dumps(item.attributes, ensure_ascii=False, default=str),
+        json.dumps(item.attributes, ensure_ascii=False, default=str) if item.attributes else "{}",
         key,
         position,
         item.source_row,
     )
 
 
+#: Statistics are refreshed after an import that changed at least this many items, so the
+#: search plans for a large knowledge base right away (autovacuum may be far behind).
+ANALYZE_AFTER = 1000
+
+
 class ItemWriter:
-    """Stages rows with COPY and merges them into one knowledge base; use inside a transaction."""
+    """Writes one import into one knowledge base; use inside the import's transaction.
+
+    Into an empty knowledge base the rows are COPied straight into the items. Otherwise
+    they are COPied into a temporary table and merged by match key in :meth:`finish`.
+    """
 
     def __init__(self, knowledge_base: KnowledgeBase) -> None:
         self.knowledge_base = knowledge_base
         self.staged = 0
+        # One import at a time per knowledge base: a second one waits for this one to end.
+        KnowledgeBase.objects.select_for_update().filter(pk=knowledge_base.pk).exists()
+        self.direct = not Item.objects.filter(knowledge_base=knowledge_base).exists()
+        self._now = timezone.now()
+        if self.direct:
+            return
         with connection.cursor() as cursor:
             # A previous import in the same (test) transaction may have left it behind.
             cursor.execute(f"DROP TABLE IF EXISTS {_STAGE}")
@@ -108,18 +124,33 @@ class ItemWriter:
             )
 
     def write(self, rows: list[tuple]) -> None:
-        """COPY one batch of :func:`item_row` tuples into the stage table."""
+        """COPY one batch of :func:`item_row` tuples (into the items, or the stage table)."""
         if not rows:
             return
         with connection.cursor() as cursor:
             raw = cursor.cursor
-            with raw.copy(f"COPY {_STAGE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+            if self.direct:
+                kb_id, now = self.knowledge_base.pk, self._now
+                columns = ", ".join(("knowledge_base_id", *COLUMNS, "created_at", "updated_at"))
+                with raw.copy(f"COPY knowledge_item ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row((kb_id, *row, now, now))
+            else:
+                with raw.copy(f"COPY {_STAGE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
         self.staged += len(rows)
+
+    def _analyze(self, changed: int) -> None:
+        if changed >= ANALYZE_AFTER:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE knowledge_item")
 
     def finish(self, *, replace: bool) -> WriteCounts:
         """Upsert the staged rows by match key; with ``replace`` also drop items not in the file."""
+        if self.direct:
+            self._analyze(self.staged)
+            return WriteCounts(created=self.staged, updated=0, deleted=0)
         kb_id = self.knowledge_base.pk
         deleted = 0
         with connection.cursor() as cursor:
@@ -154,4 +185,5 @@ class ItemWriter:
                 [kb_id],
             )
             created, updated = cursor.fetchone()
+        self._analyze(created + updated + deleted)
         return WriteCounts(created=created, updated=updated, deleted=deleted)

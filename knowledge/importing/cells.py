@@ -21,11 +21,6 @@ _SKIPPED_RE = re.compile(r"<(script|style|template|noscript)\b.*?(?:</\1\s*>|$)"
 _SKIPPED_HINT_RE = re.compile("<[sStTnN\u017f]")
 _BLOCK_TAG_RE = re.compile(rf"</?(?:{_BLOCK_TAGS})\b[^>]*>", re.I)
 _ANY_TAG_RE = re.compile(r"</?[a-zA-Z!][^>]*>")
-# Both tag passes at once: _BLOCK_TAG_RE (re.I only matters for the names) or else
-# _ANY_TAG_RE, keeping just the "<" of block tags. When every "<" of the text starts one of
-# these matches, the tags are the same ones the two passes find, and turning the kept
-# "<" into newlines gives their result.
-_TAG_PASS_RE = re.compile(rf"(<)/?(?i:{_BLOCK_TAGS})\b[^>]*>|</?[a-zA-Z!][^>]*>")
 
 
 def is_blank(value: CellValue) -> bool:
@@ -49,10 +44,18 @@ def cell_text(value: CellValue) -> str:
 
 
 def row_texts(values: Sequence[CellValue]) -> tuple[str, ...]:
-    """``cell_text`` of every cell, with the common ``None`` and ``str`` cells done inline."""
+    """``cell_text`` of every cell, with the common cell types done inline."""
     return tuple(
         [
-            "" if value is None else value.strip() if type(value) is str else cell_text(value)
+            ""
+            if value is None
+            else value.strip()
+            if type(value) is str
+            else str(value)
+            if type(value) is int
+            else format_number(value)
+            if type(value) is float
+            else cell_text(value)
             for value in values
         ]
     )
@@ -79,11 +82,13 @@ def html_to_text(value: str) -> str:
             text = _COMMENT_RE.sub(" ", text)
         if _SKIPPED_HINT_RE.search(text):
             text = _SKIPPED_RE.sub(" ", text)
-        marked, count = _TAG_PASS_RE.subn(r"\1", text)
-        if count == text.count("<"):
-            text = marked.replace("<", "\n")
-        else:  # a stray "<" (or one inside a tag): the passes one after the other
-            text = _ANY_TAG_RE.sub("", _BLOCK_TAG_RE.sub("\n", text))
+        text = _BLOCK_TAG_RE.sub("\n", text)
+        text = _ANY_TAG_RE.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    return "\n".join(filter(None, map(" ".join, map(str.split, text.splitlines()))))
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        # One line (every whitespace character but " " is unprintable) already tidy.
+        return text
+    # Blank lines (block tags leave many) are dropped before splitting them into words.
+    lines = filter(None, text.splitlines())
+    return "\n".join(filter(None, map(" ".join, map(str.split, lines))))

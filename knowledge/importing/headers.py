@@ -402,7 +402,8 @@ _CURRENCY_TOKENS = frozenset(
     }
 )
 _TRAILING_NUMBER_RE = re.compile(r"\s*\d+$")
-_NUMERIC_RE = re.compile(r"[\d\s.,\u00a0\u202f-]+")
+#: A cell of only digits, spaces and separators: a header row has none of them.
+NUMERIC_TEXT_RE = re.compile(r"[\d\s.,\u00a0\u202f-]+")
 _DIGIT_RE = re.compile(r"\d")
 _UNIT_VALUE_RE = re.compile(
     r"^(?:шт|штук[аи]?|м|м\.?\s?п|пог\.?\s?м|м2|м3|кв\.?\s?м|кг|г|л|мл|с\.?\s?м|см|мм|"
@@ -642,7 +643,7 @@ def texts_look_like_header(texts: Sequence[str]) -> bool:
     # Cheap checks first: nearly every data row has a number or a long text in it.
     if len(texts) < 2 or max(map(len, texts)) > MAX_HEADER_TEXT:
         return False
-    if any(_NUMERIC_RE.fullmatch(text) for text in texts):
+    if any(NUMERIC_TEXT_RE.fullmatch(text) for text in texts):
         return False
     if any(_DIGIT_RE.search(text) and _has_amount(text) for text in texts):
         return False

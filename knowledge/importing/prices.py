@@ -24,6 +24,9 @@ _NUMBER_RE = re.compile(
 )
 #: A bare number ("12345", "12345,67"): most price cells of CSV exports.
 PLAIN_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
+# "12 345" and "12 345,67" once spaces are single: no currency, wording or second number
+# can be in them, so _parse_price_text would find just this one _NUMBER_RE match.
+_GROUPED_NUMBER_RE = re.compile(r"\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
 _RANGE_SEPARATORS = frozenset({"-", "\u2013", "\u2014", "..", "...", "до", "to", "\u2212"})
 _ON_REQUEST_RE = re.compile(
     r"по\s+запрос|договорн|договірн|за\s+домовлен|по\s+договор|уточня|звонит|"
@@ -138,16 +141,19 @@ def parse_price(value: object, default_currency: str | None = None) -> ParsedPri
     thousands separated by (non-breaking) spaces, decimal commas, ``от 2000``,
     ``2200-2500``, ``350/500/700``, ``по запросу`` and currency symbols or codes.
     """
-    kind = type(value)
-    if kind is str:
-        if PLAIN_NUMBER_RE.fullmatch(value):  # type: ignore[arg-type]
+    if type(value) is str:
+        if PLAIN_NUMBER_RE.fullmatch(value):
             # The common case in CSV exports: a bare number, nothing to tidy or search.
-            return _new_price(plain_decimal(value), default_currency, value, "")  # type: ignore[arg-type]
-        text = " ".join(value.split())  # type: ignore[attr-defined]
+            return _new_price(plain_decimal(value), default_currency, value, "")
+        text = " ".join(value.split())
+        if _GROUPED_NUMBER_RE.fullmatch(text):
+            # parse_decimal: groups joined, the one separator left is the decimal point.
+            amount = Decimal(text.replace(" ", "").replace(",", "."))
+            return _new_price(amount, default_currency, text, "")
         return _parse_price_text(text, default_currency) if text else None
-    if kind is float or kind is int:
+    if type(value) is float or type(value) is int:
         # XLSX numbers; the same as the generic number branch below.
-        text = format_number(value)  # type: ignore[arg-type]
+        text = format_number(value)
         return _new_price(Decimal(text), default_currency, text, "")
     if value is None or isinstance(value, bool):
         return None
@@ -165,17 +171,15 @@ def parse_price(value: object, default_currency: str | None = None) -> ParsedPri
 
 def plain_decimal(text: str) -> Decimal | None:
     """``parse_decimal`` for a text matching ``PLAIN_NUMBER_RE`` (no spaces, one separator)."""
-    if "." in text:
-        whole, _, fraction = text.partition(".")
-    elif "," in text:
-        whole, _, fraction = text.partition(",")
-    else:
-        whole = ""
-    if whole:
-        if _looks_like_thousands(whole, fraction, False):
-            text = whole + fraction
-        else:
-            text = f"{whole}.{fraction}"
+    sep = text.find(",")
+    if sep < 0:
+        sep = text.find(".")
+    if sep >= 0:
+        # "1,500": thousands (see _looks_like_thousands); otherwise a decimal point.
+        if len(text) - sep == 4 and sep <= 3 and text[:sep].strip("0"):
+            text = text[:sep] + text[sep + 1 :]
+        elif text[sep] == ",":
+            text = text.replace(",", ".")
     try:
         return Decimal(text)
     except InvalidOperation:

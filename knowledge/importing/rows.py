@@ -9,6 +9,7 @@ products until the end of the file, because their ``variation`` rows may come an
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -18,6 +19,7 @@ from operator import itemgetter
 from .cells import CellValue, html_to_text, is_blank, row_texts
 from .headers import (
     MAX_HEADER_TEXT,
+    NUMERIC_TEXT_RE,
     ColumnMapping,
     Field,
     build_mapping,
@@ -56,6 +58,7 @@ _URL_SPLIT_RE = re.compile(r"[\s,;|]+(?=(?:https?:)?//)")
 _TAG_SPLIT_RE = re.compile(r"[,;]")
 _ORDINAL_RE = re.compile(r"^\d{1,4}\.?$")
 _MAX_PENDING_PARENTS = 100_000
+_NO_COLUMN = sys.maxsize
 
 
 class RejectCode(StrEnum):
@@ -149,7 +152,7 @@ def _item_factory() -> Callable[..., ParsedItem]:
         image_urls: list[str],
         availability: str | None,
         duration: str | None,
-        format: str | None,  # noqa: A002 - the field's name
+        format: str | None,
         attributes: dict[str, object],
     ) -> ParsedItem:
         item = new(ParsedItem)
@@ -234,11 +237,12 @@ class _Layout:
     variant_skip: frozenset[int]
     price_currency: dict[int, str | None]
     # For rows that become one plain item (no Shopify/WooCommerce merging, one price
-    # column): ``pick(texts + pad)`` gives the texts of ``_PICKED``, "" when missing.
+    # column): ``pick(texts + pad)`` gives the texts of ``_PICKED``, "" when missing;
+    # ``price_index`` is past the end of any row when there is no price column.
     simple: bool
     pick: Callable[[tuple[str, ...]], tuple[str, ...]]
     pad: tuple[str, ...]
-    price_index: int | None
+    price_index: int
     header_currency: str | None
     attribute_keys: tuple[tuple[str, int], ...]
 
@@ -279,16 +283,12 @@ class _Layout:
             variant_skip=variant_skip,
             price_currency=price_currency,
             simple=(
-                Field.HANDLE not in single
-                and Field.PRODUCT_TYPE not in single
-                and len(prices) <= 1
+                Field.HANDLE not in single and Field.PRODUCT_TYPE not in single and len(prices) <= 1
             ),
             pick=itemgetter(*picked),
             pad=("",) * (max(picked) + 2),
-            price_index=price_index,
-            header_currency=(
-                price_currency.get(price_index) if price_index is not None else None
-            ),
+            price_index=_NO_COLUMN if price_index is None else price_index,
+            header_currency=(price_currency.get(price_index) if price_index is not None else None),
             attribute_keys=tuple((keys[index], index) for index in attribute_columns),
         )
 
@@ -364,17 +364,18 @@ class ItemBuilder:
             layout = self.layout
             if layout.simple and self._open_product is None:
                 price_index = layout.price_index
-                price = (
-                    values[price_index]
-                    if price_index is not None and price_index < len(values)
-                    else None
-                )
+                price = values[price_index] if price_index < len(values) else None
                 if type(price) is str:
                     plain = PLAIN_NUMBER_RE.fullmatch(price) is not None
-                    # A bare number in a text row rules out a header row.
-                    header = not plain and self._is_header(values, texts, text_only)
+                    # A number in a text row rules out a header row.
+                    header = (
+                        not plain
+                        and not NUMERIC_TEXT_RE.fullmatch(texts[price_index])
+                        and self._is_header(values, texts, text_only)
+                    )
                 else:
-                    plain = False
+                    kind = type(price)
+                    plain = kind is float or kind is int
                     # A typed price cell means the row is not all text, so not a header.
                     header = price is None and self._is_header(values, texts, text_only)
                 if (
@@ -432,7 +433,10 @@ class ItemBuilder:
 
     @staticmethod
     def _is_header(values: list[CellValue], texts: tuple[str, ...], text_only: bool) -> bool:
-        """``looks_like_header`` for text-only rows, on the texts already made."""
+        """``_all_text(values) and looks_like_header(values)``, on the texts already made.
+
+        ``text_only`` tells that every cell of the row is known to be text.
+        """
         if max(map(len, texts)) > MAX_HEADER_TEXT:
             return False  # also rules out a header when the long cell is not text
         if not text_only and not _all_text(values):
@@ -544,8 +548,9 @@ class ItemBuilder:
     ) -> ParsedItem | RejectedRow:
         """``_draft``, ``_emit`` and ``_freeze`` in one go, for a row of a simple layout.
 
-        ``plain`` tells that ``price_value`` is text matching ``PLAIN_NUMBER_RE``: then the
-        price is read right here, as ``parse_price`` would.
+        ``plain`` tells that ``price_value`` is text matching ``PLAIN_NUMBER_RE`` or an
+        ``int``/``float`` from XLSX: then the price is read right here, as ``parse_price``
+        would, and a number's text is the one ``texts`` already has (``format_number``).
         """
         layout = self.layout
         (
@@ -575,7 +580,12 @@ class ItemBuilder:
         currency_code = _currency_code(currency_text) if currency_text else None
         currency = layout.header_currency or currency_code or self.default_currency
         if plain:
-            amount, price_text, note = plain_decimal(price_value), price_value, ""  # type: ignore[arg-type]
+            note = ""
+            if type(price_value) is str:
+                amount, price_text = plain_decimal(price_value), price_value
+            else:
+                price_text = texts[layout.price_index]
+                amount = Decimal(price_text)
         else:
             price = parse_price(price_value, currency)
             if price is None:
@@ -851,7 +861,7 @@ def iter_items(
 ) -> Iterator[ParsedItem | RejectedRow]:
     """Turn data rows (those after the header) into items and rejected rows, in order."""
     builder = ItemBuilder(mapping, header, default_currency=default_currency, stats=stats)
-    yield from builder.run(rows)
+    return builder.run(rows)
 
 
 # -- small helpers ---------------------------------------------------------------------------

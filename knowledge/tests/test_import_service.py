@@ -385,3 +385,17 @@ def test_unconfirmed_uploads_expire_after_a_day(knowledge_base, django_capture_o
     assert fresh.file.storage.exists(fresh.file.name)
     assert ImportJob.objects.get(pk=fresh.pk).status == ImportJob.Status.UPLOADED
     assert expire_uploads_task() == 0, "the hourly task visits every business; nothing left"
+
+
+def test_a_failed_first_import_leaves_the_new_knowledge_base_empty(knowledge_base, monkeypatch):
+    from knowledge import writer
+
+    def broken_finish(self, *, replace):
+        assert self.direct, "rows of a first import go straight into the items"
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(writer.ItemWriter, "finish", broken_finish)
+    job = run_import(knowledge_base, upload("rabotahorizont_price_ru.csv"))
+
+    assert job.status == ImportJob.Status.FAILED
+    assert not knowledge_base.items.exists()

@@ -82,3 +82,14 @@ def test_only_the_companys_own_knowledge_bases_are_searched(company):
 
     assert "Garden hose deluxe" not in names(item_search(company=company, question="garden hose"))
     assert names(item_search(company=other, question="garden hose")) == ["Garden hose deluxe"]
+
+
+def test_typos_in_every_word_fall_back_to_similar_names(company):
+    assert names(item_search(company=company, question="чаник электрчиеский"))[0] == (
+        "Чайник электрический"
+    )
+    assert names(item_search(company=company, question="lawn mowr"))[0] == "Lawn mower"
+
+
+def test_a_mistyped_sku_is_found_when_nothing_else_matches(company):
+    assert names(item_search(company=company, question="GRD-2000"))[0] == "Lawn mower"
