@@ -114,9 +114,9 @@ def _in_business(business, *, atomic: bool = False):
 def _knowledge_base_held(business, pk: int):
     """Lock a knowledge base's row until the block ends.
 
-    ``FOR NO KEY UPDATE`` lets the worker insert the items (which only key-share-lock the
-    row they point to) but makes it wait at its last write, the update of the base's
-    columns, with the import still running: long enough for the page to show its progress.
+    An import locks its knowledge base before it writes (one import per base at a time),
+    so the worker starts the job, marks it running and then waits here: long enough for
+    the page to show the running import and its progress.
     """
     from knowledge.models import KnowledgeBase
 
@@ -178,8 +178,8 @@ def test_upload_map_import_edit_a_price_and_export(browser_page, member, setting
     expect(preview.first).to_contain_text("TST001")
     expect(preview.first).to_contain_text("1499.00 RUB")
 
-    # confirm: the worker imports while the page polls its progress (held at its last
-    # write until the running state has been seen)
+    # confirm: the worker imports while the page polls its progress (held before it
+    # writes until the running state has been seen)
     status = page.get_by_test_id("import-status")
     polls: list = []
     page.on("response", lambda response: _record_poll(response, polls))
@@ -187,9 +187,9 @@ def test_upload_map_import_edit_a_price_and_export(browser_page, member, setting
         page.get_by_test_id("start-import").click()
         page.wait_for_url(job_url)
         expect(status).to_have_attribute("data-status", "running", timeout=60_000)
-        expect(status).to_contain_text("Saving the items…")
-        expect(status).to_contain_text("100 of about 100 rows read.")
-        expect(page.get_by_test_id("import-progress")).to_have_attribute("value", "99")
+        expect(status).to_contain_text("Importing…")
+        expect(status).to_contain_text("0 of about 100 rows read.")
+        expect(page.get_by_test_id("import-progress")).to_have_attribute("value", "0")
         with page.expect_response(PROGRESS_URL) as poll:
             pass  # the page asks every second
         assert poll.value.ok
