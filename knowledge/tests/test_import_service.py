@@ -399,3 +399,21 @@ def test_a_failed_first_import_leaves_the_new_knowledge_base_empty(knowledge_bas
 
     assert job.status == ImportJob.Status.FAILED
     assert not knowledge_base.items.exists()
+
+
+def test_a_zip_bomb_renamed_xlsx_is_refused_before_it_is_unpacked(knowledge_base):
+    from knowledge.tests.importing_factories import rewrite_zip, xlsx_file
+
+    padding = b" " * (20 * 1024 * 1024)
+
+    def inflate(name: str, data: bytes) -> bytes:
+        if name == "xl/worksheets/sheet1.xml":
+            return data.replace(b"<sheetData>", b"<sheetData>" + padding, 1)
+        return data
+
+    bomb = rewrite_zip(xlsx_file({"S": [["Name", "Price"], ["A", 1]]}), inflate).getvalue()
+    with pytest.raises(KnowledgeError) as caught:
+        import_upload(knowledge_base=knowledge_base, upload=upload("prices.xlsx", bomb))
+
+    assert "unsafe" in caught.value.message
+    assert not ImportJob.objects.exists()
