@@ -821,7 +821,7 @@ def _report(figures: Figures) -> None:
     def rate(key: str) -> str:
         return f"{rates[key]:,.0f}/s"
 
-    row("CSV  importer end to end (upload, read, COPY to stage, upsert)", rate("csv_import"))
+    row("CSV  importer end to end (upload, read, COPY, index, ANALYZE)", rate("csv_import"))
     row("     PostgreSQL COPY of the file as-is -> temp table, text columns", rate("copy_csv"))
     row("     importer / COPY as-is", f"{csv_ratio:.1%}", ">= 30%", csv_ratio >= CSV_VS_COPY_TARGET)
     row(
