@@ -12,7 +12,6 @@ from tenants.companies.models import Company
 
 from .storage import import_storage, import_upload_to
 
-
 #: PostgreSQL's ``russian`` configuration stems Cyrillic words with the Russian stemmer and
 #: Latin ones with the English stemmer, so one document serves both languages (and costs
 #: half of two separate ones on every import).

@@ -7,15 +7,13 @@ import secrets
 import pytest
 from django.core import mail
 
+from conftest import chromium_page
+
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.fixture
 def browser_page(live_server, settings):
     from django.core.cache import cache
-    from playwright.sync_api import sync_playwright
 
     from tenants.services import public_tenant_ensure
 
@@ -23,21 +21,8 @@ def browser_page(live_server, settings):
     # Another browser test's live server may have flushed the public host's records.
     public_tenant_ensure()
 
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    settings.SITE_PORT = int(live_server.url.rsplit(":", 1)[1])
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
-        )
-        page = browser.new_page()
-        page.set_default_timeout(15_000)
+    with chromium_page(live_server, settings) as page:
         yield page
-        browser.close()
 
 
 def test_sign_up_create_a_company_and_log_out(browser_page, live_server, settings):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import secrets
 from contextlib import contextmanager
@@ -20,9 +19,10 @@ import pytest
 from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
+from conftest import chromium_page
+
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 CATALOGS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "catalogs"
 SOURCE = CATALOGS / "rabotahorizont_price_ru.csv"  # 100 products, UTF-8, ";"-separated
 PASSWORD = "Price-List-2026"
@@ -62,33 +62,11 @@ def member(live_server):
 def browser_page(live_server, member, celery_worker, settings):
     """Chromium on the live server; it closes first, before the worker and the business go."""
     from django.core.cache import cache
-    from playwright.sync_api import sync_playwright
 
     cache.clear()  # log-in rate limits from earlier runs
 
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    settings.SITE_PORT = int(live_server.url.rsplit(":", 1)[1])
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(accept_downloads=True)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+    with chromium_page(live_server, settings, accept_downloads=True) as page:
         yield page
-        context.close()
-        browser.close()
 
 
 @contextmanager

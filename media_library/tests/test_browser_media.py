@@ -9,39 +9,16 @@ import pytest
 from django.test import Client
 
 from accounts.models import Membership, User
+from conftest import chromium_page
 from media_library.tests.files import MP4_HEAD, WEBM_HEAD, image_bytes
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-
 
 @pytest.fixture
 def browser_page(live_server, settings):
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    settings.SITE_PORT = int(live_server.url.rsplit(":", 1)[1])
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(15_000)
+    with chromium_page(live_server, settings) as page:
         yield page
-        browser.close()
 
 
 @pytest.fixture
