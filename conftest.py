@@ -209,3 +209,37 @@ def chromium_page(live_server, settings, **context_options):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def fake_waha(monkeypatch):
+    """Every WAHA call of the product goes to an in-memory WAHA that speaks the contract."""
+    from channels_app import services
+    from channels_app.tests.fake_waha import FakeWaha
+
+    waha = FakeWaha()
+    client = waha.client()
+    monkeypatch.setattr(services, "waha_client", lambda: client)
+    return waha
+
+
+@pytest.fixture
+def whatsapp_channel(in_business_a):
+    """A connected WhatsApp channel of company "Alpha Shop Main" (session "alpha-test")."""
+    from channels_app.models import Channel
+    from connections.models import Connection
+    from tenants.companies.models import Company
+
+    connection = Connection(
+        business=in_business_a,
+        platform=Connection.Platform.WHATSAPP,
+        external_id="alpha-test",
+        status=Connection.Status.CONNECTED,
+        provider_status="WORKING",
+        account_id="79000000000@c.us",
+        account_name="Alpha Shop",
+    )
+    connection.secrets_set({"hmac_key": "alpha-hmac-key"})
+    connection.save()
+    company = Company.objects.get(name="Alpha Shop Main")
+    return Channel.objects.create(company=company, connection=connection, platform="whatsapp")

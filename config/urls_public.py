@@ -5,6 +5,7 @@ from django.urls import path
 from django.views.generic import TemplateView
 
 from accounts import views as account_views
+from channels_app.webhooks import waha_webhook
 from config.urls_common import urlpatterns as common_urlpatterns
 
 urlpatterns = [
@@ -15,5 +16,6 @@ urlpatterns = [
     path("signup/check-slug/", account_views.signup_slug_check, name="signup_slug_check"),
     path("switch/<slug:slug>/", account_views.business_switch, name="business_switch"),
     path("admin/", admin.site.urls),
+    path("webhooks/waha/", waha_webhook, name="waha_webhook"),
     *common_urlpatterns,
 ]

@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("tenants.companies.urls")),
     path("knowledge/", include("knowledge.urls")),
     path("media/", include("media_library.urls")),
+    path("", include("channels_app.urls")),
+    path("conversations/", include("conversations.urls")),
     path("accounts/handoff/<str:token>/", account_views.login_handoff, name="login_handoff"),
     path("switch/<slug:slug>/", account_views.business_switch, name="business_switch"),
     path("api/v1/", include(router.urls)),

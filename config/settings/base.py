@@ -27,6 +27,7 @@ SHARED_APPS = [
     "django_tenants",
     "daphne",
     "accounts",
+    "connections",
     "config.apps.PlatformAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -53,6 +54,8 @@ TENANT_APPS = [
     "tenants.companies",
     "media_library",
     "knowledge",
+    "channels_app",
+    "conversations",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -274,7 +277,25 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "knowledge-expire-uploads": {"task": "knowledge.expire_uploads", "schedule": 3600.0},
+    "channels-health-check": {"task": "channels.health_check", "schedule": 300.0},
+    "conversations-turns-sweep": {"task": "conversations.turns_sweep", "schedule": 60.0},
 }
+
+# WhatsApp through WAHA (a local simulator in development; see README).
+WAHA_URL = env("WAHA_URL", "http://localhost:3000")
+WAHA_API_KEY = env("WAHA_API_KEY", "dev-waha-key")
+WAHA_TIMEOUT = float(env("WAHA_TIMEOUT", "10"))
+#: Where WAHA posts events; default: /webhooks/waha/ on the public host.
+WAHA_WEBHOOK_URL = env("WAHA_WEBHOOK_URL", "")
+#: Webhooks older than this (by X-Webhook-Timestamp) are refused as replays.
+WAHA_WEBHOOK_MAX_AGE_SECONDS = int(env("WAHA_WEBHOOK_MAX_AGE_SECONDS", "300"))
+WAHA_RETRY_BASE_SECONDS = float(env("WAHA_RETRY_BASE_SECONDS", "2"))
+#: Consecutive customer messages within this many seconds are answered as one turn.
+CONVERSATION_BURST_SECONDS = float(env("CONVERSATION_BURST_SECONDS", "4"))
+#: Connected channels per business: on trial, and otherwise until plans set their own.
+CHANNEL_LIMITS = {"trial": 1, "default": int(env("CHANNEL_LIMIT_DEFAULT", "5"))}
+#: Fernet keys for connection secrets, newest first, comma-separated.
+SECRETS_ENCRYPTION_KEYS = env_list("SECRETS_ENCRYPTION_KEYS", [])
 CELERY_TIMEZONE = TIME_ZONE
 
 SESSION_COOKIE_AGE = 14 * 24 * 3600

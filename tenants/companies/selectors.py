@@ -6,7 +6,7 @@ from tenants.companies.models import Company
 
 
 def company_list() -> QuerySet[Company]:
-    return Company.objects.all()
+    return Company.objects.prefetch_related("channels__connection")
 
 
 def company_counts() -> dict[str, int]:

@@ -1,0 +1,234 @@
+"""Writes on conversations: incoming messages stored once, acks, replies sent, turns."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from channels_app.models import Channel
+from channels_app.waha.payloads import AckUpdate, IncomingMessage
+
+from .models import Contact, Conversation, Message, Turn
+
+logger = logging.getLogger(__name__)
+
+#: Message status by WAHA ack level; a status only moves forward.
+ACK_STATUSES = {
+    -1: Message.Status.FAILED,
+    0: Message.Status.PENDING,
+    1: Message.Status.SENT,
+    2: Message.Status.DELIVERED,
+    3: Message.Status.READ,
+    4: Message.Status.READ,
+}
+_ORDER = [
+    Message.Status.PENDING,
+    Message.Status.SENT,
+    Message.Status.DELIVERED,
+    Message.Status.READ,
+]
+
+
+@dataclass(frozen=True)
+class Stored:
+    message: Message
+    created: bool
+
+
+def contact_for(*, channel: Channel, incoming: IncomingMessage) -> Contact:
+    """The customer's contact, found by phone or by ``@lid`` id, merging the two when known."""
+    phone, lid = incoming.phone or "", incoming.lid or ""
+    by_phone = Contact.objects.filter(channel=channel, phone=phone).first() if phone else None
+    by_lid = Contact.objects.filter(channel=channel, lid=lid).first() if lid else None
+    contact = by_phone or by_lid
+    if by_phone and by_lid and by_phone.pk != by_lid.pk:
+        contact = _contacts_merge(keep=by_phone, other=by_lid)
+    if contact is None:
+        contact = Contact.objects.create(
+            channel=channel,
+            phone=phone,
+            lid=lid,
+            name=incoming.name or "",
+            chat_id=incoming.chat_id,
+        )
+        Conversation.objects.create(contact=contact, channel=channel)
+        return contact
+    changed = []
+    if phone and not contact.phone:
+        contact.phone, contact.chat_id = phone, f"{phone}@c.us"
+        changed += ["phone", "chat_id"]
+    if lid and not contact.lid:
+        contact.lid = lid
+        changed.append("lid")
+    if incoming.name and incoming.name != contact.name:
+        contact.name = incoming.name
+        changed.append("name")
+    if changed:
+        contact.save(update_fields=changed)
+    return contact
+
+
+def _contacts_merge(*, keep: Contact, other: Contact) -> Contact:
+    """WAHA told us a phone and a hidden id are one person: one contact, one conversation."""
+    kept = keep.conversation
+    Message.objects.filter(conversation=other.conversation).update(conversation=kept)
+    Turn.objects.filter(conversation=other.conversation).update(conversation=kept)
+    lid = other.lid
+    other.delete()
+    keep.lid = lid
+    keep.save(update_fields=["lid"])
+    return keep
+
+
+def message_receive(*, channel: Channel, incoming: IncomingMessage) -> Stored:
+    """Store a customer's message once: a redelivery with the same provider id stores nothing."""
+    existing = Message.objects.filter(channel=channel, provider_id=incoming.provider_id).first()
+    if existing is not None:
+        return Stored(existing, False)
+    try:
+        with transaction.atomic():
+            contact = contact_for(channel=channel, incoming=incoming)
+            conversation = contact.conversation
+            message = Message.objects.create(
+                conversation=conversation,
+                channel=channel,
+                direction=Message.Direction.IN,
+                kind=incoming.kind,
+                status=Message.Status.RECEIVED,
+                text=incoming.text or "",
+                provider_id=incoming.provider_id,
+                provider_timestamp=incoming.timestamp,
+                media_source_url=incoming.media_url or "",
+                media_mimetype=incoming.media_mimetype or "",
+                media_filename=incoming.media_filename or "",
+            )
+            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=timezone.now())
+    except IntegrityError:
+        # The same message delivered twice at once: the other request stored it.
+        return Stored(Message.objects.get(channel=channel, provider_id=incoming.provider_id), False)
+    transaction.on_commit(lambda: _after_receive(message))
+    return Stored(message, True)
+
+
+def _after_receive(message: Message) -> None:
+    """Queue what follows a stored message; a broker outage loses nothing (the sweep finds it)."""
+    from .tasks import media_copy_task, turn_collect_task
+
+    try:
+        if message.media_source_url:
+            media_copy_task.delay(message.pk)
+        turn_collect_task.apply_async(
+            args=[message.conversation_id], countdown=settings.CONVERSATION_BURST_SECONDS
+        )
+    except Exception:
+        logger.warning("could not queue processing of message %s", message.pk, exc_info=True)
+
+
+def ack_apply(*, channel: Channel, ack: AckUpdate) -> bool:
+    """Move an outgoing message's status forward (sent → delivered → read), or to failed."""
+    status = ACK_STATUSES.get(ack.ack)
+    message = Message.objects.filter(
+        channel=channel, provider_id=ack.provider_id, direction=Message.Direction.OUT
+    ).first()
+    if message is None or status is None:
+        return False
+    if status == Message.Status.FAILED:
+        message.status, message.error = status, "WhatsApp reported the message as not delivered."
+    elif message.status in _ORDER and _ORDER.index(status) > _ORDER.index(message.status):
+        message.status = status
+    else:
+        return False  # out of order or repeated: keep the furthest status
+    message.save(update_fields=["status", "error", "updated_at"])
+    return True
+
+
+def message_send(*, conversation: Conversation, text: str, sent_by: str = "") -> Message:
+    """Queue a reply to the customer; the worker sends it (with retries) after commit."""
+    from .tasks import message_send_task
+
+    message = Message.objects.create(
+        conversation=conversation,
+        channel=conversation.channel,
+        direction=Message.Direction.OUT,
+        kind=Message.Kind.TEXT,
+        status=Message.Status.PENDING,
+        text=text.strip(),
+        sent_by=sent_by,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=timezone.now())
+    transaction.on_commit(lambda: message_send_task.delay(message.pk))
+    return message
+
+
+def message_resend(*, message: Message) -> Message:
+    """Try a failed message again."""
+    from .tasks import message_send_task
+
+    if message.direction != Message.Direction.OUT or message.status != Message.Status.FAILED:
+        return message
+    message.status, message.error, message.attempts = Message.Status.PENDING, "", 0
+    message.save(update_fields=["status", "error", "attempts", "updated_at"])
+    transaction.on_commit(lambda: message_send_task.delay(message.pk))
+    return message
+
+
+def turn_collect(*, conversation_id: int, now=None) -> Turn | None:
+    """Merge the customer's consecutive messages into one turn once they stop typing.
+
+    Runs a burst window after each message; while a newer message is younger than the
+    window, it waits for that message's own run. The turn is handed to the assistant.
+    """
+    now = now or timezone.now()
+    window = timedelta(seconds=settings.CONVERSATION_BURST_SECONDS)
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
+        if conversation is None:
+            return None
+        waiting = list(
+            Message.objects.filter(
+                conversation=conversation, direction=Message.Direction.IN, turn__isnull=True
+            ).order_by("created_at", "id")
+        )
+        if not waiting or waiting[-1].created_at > now - window:
+            return None
+        turn = Turn.objects.create(
+            conversation=conversation,
+            text="\n".join(message.text for message in waiting if message.text),
+        )
+        Message.objects.filter(pk__in=[message.pk for message in waiting]).update(turn=turn)
+    turn_handoff(turn=turn)
+    return turn
+
+
+def turn_handoff(*, turn: Turn) -> None:
+    """Give a customer's turn to the assistant. Until the assistant exists it waits for a reply
+    (a person answers from the conversation page); the customer sees the messages as read."""
+    from .tasks import seen_send_task
+
+    transaction.on_commit(lambda: _queue(seen_send_task, turn.pk))
+
+
+def _queue(task, *args) -> None:
+    try:
+        task.delay(*args)
+    except Exception:
+        logger.warning("could not queue %s", task.name, exc_info=True)
+
+
+def turns_sweep(*, now=None) -> int:
+    """Collect turns whose task was never queued (the broker was down when they arrived)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.CONVERSATION_BURST_SECONDS)
+    conversation_ids = (
+        Message.objects.filter(
+            direction=Message.Direction.IN, turn__isnull=True, created_at__lt=cutoff
+        )
+        .values_list("conversation_id", flat=True)
+        .distinct()
+    )
+    return sum(1 for pk in list(conversation_ids) if turn_collect(conversation_id=pk, now=now))

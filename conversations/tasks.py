@@ -1,0 +1,126 @@
+"""Background work of conversations (each task runs in its business's schema)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import mimetypes
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django_tenants.utils import get_tenant_model, tenant_context
+
+from channels_app import services as channel_services
+from channels_app.waha.client import WahaError, WahaUnavailable
+from config.celery import app
+
+from .models import Message, Turn
+from .services import turn_collect, turns_sweep
+
+logger = logging.getLogger(__name__)
+
+MEDIA_MAX_BYTES = 64 * 1024 * 1024
+
+
+def _backoff(retries: int) -> float:
+    return min(settings.WAHA_RETRY_BASE_SECONDS * (2**retries), 300)
+
+
+@app.task(bind=True, name="conversations.send", max_retries=5, ignore_result=True)
+def message_send_task(self, message_id: int) -> None:
+    """Send a reply through WAHA: typing first, retried with backoff while WAHA is down."""
+    message = (
+        Message.objects.select_related("conversation__contact", "channel__company")
+        .filter(pk=message_id, status=Message.Status.PENDING)
+        .first()
+    )
+    if message is None:
+        return  # sent already, or deleted
+    session = message.channel.connection.external_id
+    chat_id = message.conversation.contact.chat_id
+    client = channel_services.waha_client()
+    Message.objects.filter(pk=message.pk).update(attempts=message.attempts + 1)
+    try:
+        with contextlib.suppress(WahaError):  # typing is a courtesy
+            client.start_typing(session=session, chat_id=chat_id)
+        provider_id = client.send_text(session=session, chat_id=chat_id, text=message.text)
+    except WahaUnavailable as error:
+        if self.request.retries < self.max_retries:
+            raise self.retry(countdown=_backoff(self.request.retries)) from error
+        _failed(message, error.message)
+        return
+    except WahaError as error:
+        _failed(message, error.message)
+        return
+    with contextlib.suppress(WahaError):
+        client.stop_typing(session=session, chat_id=chat_id)
+    Message.objects.filter(pk=message.pk, status=Message.Status.PENDING).update(
+        provider_id=provider_id, status=Message.Status.SENT, error=""
+    )
+
+
+def _failed(message: Message, error: str) -> None:
+    logger.warning("message %s failed: %s", message.pk, error)
+    Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED, error=error[:1000])
+
+
+@app.task(bind=True, name="conversations.media_copy", max_retries=5, ignore_result=True)
+def media_copy_task(self, message_id: int) -> None:
+    """Copy an incoming message's media from WAHA (which deletes its files after a while)."""
+    message = Message.objects.filter(pk=message_id).first()
+    if message is None or message.media or not message.media_source_url:
+        return
+    try:
+        downloaded = channel_services.waha_client().download(
+            message.media_source_url, max_bytes=MEDIA_MAX_BYTES
+        )
+    except WahaUnavailable as error:
+        if self.request.retries < self.max_retries:
+            raise self.retry(countdown=_backoff(self.request.retries)) from error
+        Message.objects.filter(pk=message.pk).update(error=error.message[:1000])
+        return
+    except WahaError as error:
+        Message.objects.filter(pk=message.pk).update(error=error.message[:1000])
+        return
+    mimetype = message.media_mimetype or downloaded.content_type
+    extension = mimetypes.guess_extension(mimetype.split(";")[0].strip()) or ".bin"
+    name = message.media_filename or f"media{extension}"
+    message.media.save(name, ContentFile(downloaded.content), save=False)
+    Message.objects.filter(pk=message.pk).update(media=message.media.name, media_mimetype=mimetype)
+
+
+@app.task(name="conversations.turn_collect", ignore_result=True)
+def turn_collect_task(conversation_id: int) -> None:
+    turn_collect(conversation_id=conversation_id)
+
+
+@app.task(name="conversations.seen", ignore_result=True)
+def seen_send_task(turn_id: int) -> None:
+    """Show the customer's messages of a turn as read (blue ticks)."""
+    turn = (
+        Turn.objects.select_related("conversation__contact", "conversation__channel")
+        .filter(pk=turn_id)
+        .first()
+    )
+    if turn is None:
+        return
+    ids = [pid for pid in turn.messages.values_list("provider_id", flat=True) if pid]
+    channel = turn.conversation.channel
+    try:
+        channel_services.waha_client().send_seen(
+            session=channel.connection.external_id,
+            chat_id=turn.conversation.contact.chat_id,
+            message_ids=ids,
+        )
+    except WahaError as error:
+        logger.info("read receipt for turn %s not sent: %s", turn_id, error.code)
+
+
+@app.task(name="conversations.turns_sweep", ignore_result=True)
+def turns_sweep_task() -> int:
+    """From the public schema, every minute: turns whose own task never ran."""
+    collected = 0
+    for business in get_tenant_model().objects.exclude(schema_name="public"):
+        with tenant_context(business):
+            collected += turns_sweep()
+    return collected

@@ -1,0 +1,198 @@
+"""Turns of merged customer messages, replies sent with retries, media copied, the pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from channels_app.waha.payloads import IncomingMessage, MessageKind
+from conversations.models import Message, Turn
+from conversations.services import (
+    message_receive,
+    message_resend,
+    message_send,
+    turn_collect,
+    turns_sweep,
+)
+from conversations.tasks import media_copy_task, message_send_task
+
+pytestmark = pytest.mark.usefixtures("whatsapp_channel")
+
+
+def incoming(n: int, text: str = "", **changes) -> IncomingMessage:
+    values = dict(
+        provider_id=f"false_79991112233@c.us_{n:04d}",
+        chat_id="79991112233@c.us",
+        phone="79991112233",
+        lid=None,
+        name="Ivan",
+        text=text or f"message {n}",
+        kind=MessageKind.TEXT,
+        media_url=None,
+        media_mimetype=None,
+        media_filename=None,
+        timestamp=timezone.now(),
+        reply_to=None,
+    )
+    values.update(changes)
+    return IncomingMessage(**values)
+
+
+def age(message: Message, seconds: float) -> None:
+    Message.objects.filter(pk=message.pk).update(
+        created_at=timezone.now() - timedelta(seconds=seconds)
+    )
+
+
+def test_a_burst_of_messages_becomes_one_turn(whatsapp_channel, settings, fake_waha):
+    settings.CONVERSATION_BURST_SECONDS = 4
+    first = message_receive(channel=whatsapp_channel, incoming=incoming(1, "Hi")).message
+    second = message_receive(
+        channel=whatsapp_channel, incoming=incoming(2, "Do you have kettles?")
+    ).message
+    age(first, 10)
+
+    assert turn_collect(conversation_id=first.conversation_id) is None, "the customer may go on"
+
+    age(second, 5)
+    turn = turn_collect(conversation_id=first.conversation_id)
+    assert turn.status == Turn.Status.AWAITING_REPLY
+    assert turn.text == "Hi\nDo you have kettles?"
+    assert set(turn.messages.values_list("pk", flat=True)) == {first.pk, second.pk}
+    assert turn_collect(conversation_id=first.conversation_id) is None, "nothing left to collect"
+
+
+def test_the_sweep_collects_turns_whose_task_never_ran(whatsapp_channel, fake_waha):
+    message = message_receive(channel=whatsapp_channel, incoming=incoming(1)).message
+    age(message, 60)
+    assert turns_sweep() == 1
+    assert Message.objects.get(pk=message.pk).turn is not None
+
+
+def test_a_turn_sends_read_receipts(
+    whatsapp_channel, fake_waha, django_capture_on_commit_callbacks
+):
+    from conversations import tasks
+
+    message = message_receive(channel=whatsapp_channel, incoming=incoming(1)).message
+    age(message, 60)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        turn = turn_collect(conversation_id=message.conversation_id)
+    assert callbacks
+    tasks.seen_send_task.apply(args=[turn.pk])
+    seen = [body for method, path, body in fake_waha.calls if path == "/api/sendSeen"]
+    assert seen == [
+        {"session": "alpha-test", "chatId": "79991112233@c.us", "messageIds": [message.provider_id]}
+    ]
+
+
+def test_a_send_that_fails_twice_then_succeeds(whatsapp_channel, fake_waha, settings):
+    settings.WAHA_RETRY_BASE_SECONDS = 0
+    conversation = message_receive(
+        channel=whatsapp_channel, incoming=incoming(1)
+    ).message.conversation
+    reply = message_send(conversation=conversation, text="Yes, we have 12 kettles.")
+    fake_waha.fail["POST /api/sendText"] = [503, 502]
+
+    message_send_task.apply(args=[reply.pk])
+
+    reply.refresh_from_db()
+    assert (reply.status, reply.attempts) == ("sent", 3)
+    assert reply.provider_id.startswith("true_79991112233@c.us_")
+    paths = fake_waha.paths()
+    assert paths.count("POST /api/sendText") == 3
+    assert "POST /api/startTyping" in paths
+
+
+def test_a_send_that_keeps_failing_is_marked_failed_and_can_be_sent_again(
+    whatsapp_channel, fake_waha, settings, django_capture_on_commit_callbacks
+):
+    settings.WAHA_RETRY_BASE_SECONDS = 0
+    conversation = message_receive(
+        channel=whatsapp_channel, incoming=incoming(1)
+    ).message.conversation
+    reply = message_send(conversation=conversation, text="Hello")
+    fake_waha.down = True
+
+    message_send_task.apply(args=[reply.pk])
+
+    reply.refresh_from_db()
+    assert reply.status == "failed"
+    assert "reach" in reply.error.lower() or "unavailable" in reply.error.lower()
+
+    fake_waha.down = False
+    with django_capture_on_commit_callbacks(execute=False):
+        message_resend(message=reply)
+    message_send_task.apply(args=[reply.pk])
+    reply.refresh_from_db()
+    assert (reply.status, reply.error) == ("sent", "")
+
+
+def test_a_refused_send_fails_at_once_without_retrying(whatsapp_channel, fake_waha, settings):
+    conversation = message_receive(
+        channel=whatsapp_channel, incoming=incoming(1)
+    ).message.conversation
+    reply = message_send(conversation=conversation, text="Hello")
+    fake_waha.fail["POST /api/sendText"] = [400]
+
+    message_send_task.apply(args=[reply.pk])
+
+    reply.refresh_from_db()
+    assert reply.status == "failed"
+    assert fake_waha.paths().count("POST /api/sendText") == 1
+
+
+def test_incoming_media_is_copied_into_the_business_storage(
+    whatsapp_channel, fake_waha, business_a, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    stored = message_receive(
+        channel=whatsapp_channel,
+        incoming=incoming(
+            1,
+            "Look",
+            kind=MessageKind.IMAGE,
+            media_url="http://waha.test/api/files/alpha-test/photo.jpg",
+            media_mimetype="image/jpeg",
+            media_filename=None,
+        ),
+    ).message
+
+    media_copy_task.apply(args=[stored.pk])
+
+    stored.refresh_from_db()
+    assert stored.media.name.startswith(f"{business_a.schema_name}/conversations/")
+    assert stored.media.read().startswith(b"\xff\xd8")
+
+
+def test_the_conversation_page_shows_messages_and_sends_a_reply(
+    portal_a, business_a, fake_waha, django_capture_on_commit_callbacks
+):
+    with tenant_context(business_a):
+        from channels_app.models import Channel
+
+        channel = Channel.objects.get()
+        conversation = message_receive(
+            channel=channel, incoming=incoming(1, "Привет!")
+        ).message.conversation
+    listing = portal_a.get("/conversations/").content.decode()
+    assert "Ivan" in listing
+
+    page = portal_a.get(f"/conversations/{conversation.pk}/").content.decode()
+    assert "Привет!" in page
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = portal_a.post(f"/conversations/{conversation.pk}/", {"text": "Здравствуйте!"})
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    with tenant_context(business_a):
+        reply = Message.objects.get(direction="out")
+        assert (reply.text, reply.status, reply.sent_by) == (
+            "Здравствуйте!",
+            "pending",
+            "owner-a@example.com",
+        )
+    assert portal_a.post(f"/conversations/{conversation.pk}/", {"text": ""}).status_code == 422
