@@ -4,10 +4,14 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.env import env, env_bool, env_int
 from config.settings.base import *  # noqa: F403
-from config.settings.base import SECRET_KEY, SITE_DOMAIN
+from config.settings.base import SECRET_KEY, SECRETS_ENCRYPTION_KEYS, SITE_DOMAIN
 
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be a random string of 50+ characters.")
+if not SECRETS_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured(
+        "SECRETS_ENCRYPTION_KEYS must hold at least one Fernet key (see .env.example)."
+    )
 
 DEBUG = False
 SITE_SCHEME = "https"

@@ -20,6 +20,7 @@ def test_production_settings_pass_the_deploy_check():
         "DJANGO_SETTINGS_MODULE": "config.settings.prod",
         "DJANGO_SECRET_KEY": "k" * 20 + "-prod-secret-for-the-check-" + "z" * 20,
         "SITE_DOMAIN": "x8.example.com",
+        "SECRETS_ENCRYPTION_KEYS": "hB2VvK3x3lMyYt9mWdLk1e0kGQy8m3p5oXwCq3sJbFI=",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
