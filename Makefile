@@ -14,9 +14,11 @@ run: install services migrate demo
 	@echo "    platform admin   http://localhost:8000/admin/  (admin@example.com / admin-pass-2026)"
 	@echo "    API docs         http://localhost:8000/api/docs/"
 	@echo "    health           http://localhost:8000/healthz"
+	@echo "    WhatsApp phone   http://localhost:3000/phone   (WAHA simulator)"
 	@echo "  Sign-up codes and other e-mails are printed below by the web process."
 	@echo ""
-	$(VENV)/bin/honcho start -f Procfile
+	@mkdir -p var
+	$(VENV)/bin/honcho start -f Procfile.dev
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV) || { echo "python3-venv is missing: apt-get install -y python3-venv"; exit 1; }

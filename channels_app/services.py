@@ -29,6 +29,9 @@ from .waha.client import QrCode, WahaClient, WahaError, WahaUnavailable
 logger = logging.getLogger(__name__)
 
 WAHA_EVENTS = ("message", "message.ack", "session.status")
+#: WAHA repeats a webhook with the same timestamp; these retries (2, 4, ... 64 s: about two
+#: minutes in all) end well within WAHA_WEBHOOK_MAX_AGE_SECONDS, so none is refused as stale.
+WEBHOOK_RETRIES = {"retries_attempts": 7, "retries_delay": 2, "retries_policy": "exponential"}
 #: WAHA session status -> our connection status.
 SESSION_STATUSES = {
     "STARTING": Connection.Status.CONNECTING,
@@ -133,6 +136,7 @@ def whatsapp_connect(*, company: Company) -> Channel:
                 hmac_key=hmac_key,
                 events=WAHA_EVENTS,
                 metadata={"business": business.slug, "company": company.code},
+                **WEBHOOK_RETRIES,
             )
         except WahaError as error:
             logger.warning("WAHA session create failed: %s", error.code)
@@ -246,6 +250,7 @@ def whatsapp_reconnect(*, channel: Channel) -> None:
                 webhook_url=waha_webhook_url(),
                 hmac_key=connection.secrets["hmac_key"],
                 events=WAHA_EVENTS,
+                **WEBHOOK_RETRIES,
             )
         client.session_start(name=connection.external_id)
     except WahaError as error:

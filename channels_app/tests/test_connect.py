@@ -39,6 +39,9 @@ def test_connect_creates_a_signed_session_and_shows_its_qr(company, fake_waha, s
     assert hook["url"] == "https://x8.example/webhooks/waha/"
     assert set(hook["events"]) == {"message", "message.ack", "session.status"}
     assert hook["hmac"]["key"] == connection.secrets["hmac_key"]
+    # WAHA repeats a webhook with its first timestamp: every retry must still be fresh.
+    assert hook["retries"] == {"delaySeconds": 2, "attempts": 7, "policy": "exponential"}
+    assert sum(2 * 2**n for n in range(7 - 1)) < settings.WAHA_WEBHOOK_MAX_AGE_SECONDS
     assert hook["hmac"]["key"] not in connection.secrets_encrypted, "stored encrypted"
     assert whatsapp_qr(channel=channel).data_url.startswith("data:image/png;base64,")
 

@@ -1,0 +1,1 @@
+"""Local stand-ins for third-party services, used in development and tests (no internet needed)."""
