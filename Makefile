@@ -55,6 +55,7 @@ lint: install-dev
 bench: install services migrate
 	$(PY) bench/tenant_provision.py
 	$(PY) bench/kb_import.py
+	$(PY) bench/webhook_ingest.py
 
 messages: install
 	$(PY) manage.py makemessages -l ru --no-location --ignore=.venv --ignore=staticfiles

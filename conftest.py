@@ -64,6 +64,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def _public_schema_after_each_test():
     yield
     connection.set_schema_to_public()
+    from channels_app.webhooks import _ROUTES
+
+    _ROUTES.clear()  # connections cached by session name do not outlive their test
 
 
 @pytest.fixture
@@ -134,6 +137,7 @@ def celery_worker():
 
     # The worker must use the test database that pytest created, not the development one.
     env["DATABASE_URL"] = _test_database_url(settings.DATABASES["default"])
+    env["CELERY_TEST_QUEUE"] = settings.CELERY_TASK_DEFAULT_QUEUE
     worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [
             sys.executable,

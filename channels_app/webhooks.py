@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 from django.conf import settings
@@ -23,6 +24,37 @@ from .waha import signing
 from .waha.payloads import PayloadError, ack_update, incoming_message, parse_event, session_status
 
 logger = logging.getLogger(__name__)
+
+
+#: session -> (loaded at, connection, HMAC key): each webhook would otherwise look the
+#: connection up and decrypt its key again. Kept briefly; a wrong signature looks again.
+_ROUTES: dict[str, tuple[float, Connection, str]] = {}
+_ROUTES_LOCK = threading.Lock()
+ROUTE_TTL_SECONDS = 30.0
+
+
+def _routing(session: str, *, fresh: bool = False) -> tuple[Connection, str] | None:
+    now = time.monotonic()
+    cached = _ROUTES.get(session)
+    if cached is not None and not fresh and now - cached[0] < ROUTE_TTL_SECONDS:
+        return cached[1], cached[2]
+    connection = (
+        Connection.objects.select_related("business")
+        .filter(platform=Connection.Platform.WHATSAPP, external_id=session)
+        .first()
+    )
+    if connection is None:
+        with _ROUTES_LOCK:
+            _ROUTES.pop(session, None)
+        return None
+    try:
+        key = connection.secrets.get("hmac_key", "")
+    except SecretsError:
+        logger.error("secrets of connection %s cannot be decrypted", connection.pk)
+        key = ""
+    with _ROUTES_LOCK:
+        _ROUTES[session] = (now, connection, key)
+    return connection, key
 
 
 def _refuse(status: int, reason: str) -> JsonResponse:
@@ -77,20 +109,16 @@ def waha_webhook(request: HttpRequest) -> JsonResponse:
         event = parse_event(body)
     except PayloadError:
         return _refuse(400, "malformed")
-    connection = (
-        Connection.objects.select_related("business")
-        .filter(platform=Connection.Platform.WHATSAPP, external_id=event.session)
-        .first()
-    )
-    if connection is None:
+    found = _routing(event.session)
+    if found is None:
         return _refuse(404, "unknown session")
-    try:
-        key = connection.secrets.get("hmac_key", "")
-    except SecretsError:
-        logger.error("secrets of connection %s cannot be decrypted", connection.pk)
-        return _refuse(500, "server misconfigured")
-    if not signing.verify(body, key, request.headers.get("X-Webhook-Hmac")):
-        return _refuse(401, "bad signature")
+    connection, key = found
+    signature = request.headers.get("X-Webhook-Hmac")
+    if not signing.verify(body, key, signature):
+        found = _routing(event.session, fresh=True)  # the key may have just changed
+        if found is None or not signing.verify(body, found[1], signature):
+            return _refuse(401, "bad signature")
+        connection, key = found
     if not _fresh(request):
         return _refuse(401, "stale or missing timestamp")
     key = _delivery_key(request, event.id, event.session)
@@ -108,7 +136,7 @@ def waha_webhook(request: HttpRequest) -> JsonResponse:
 
 def _dispatch(connection: Connection, event) -> JsonResponse:
     with tenant_context(connection.business):
-        channel = Channel.objects.filter(connection_id=connection.pk).first()
+        channel = Channel.objects.filter(connection_id=connection.pk).order_by().first()
         if channel is None:
             return JsonResponse({"ok": True, "ignored": "no channel"})
         channel.connection = connection
@@ -118,6 +146,7 @@ def _dispatch(connection: Connection, event) -> JsonResponse:
         if (ack := ack_update(event)) is not None:
             return JsonResponse({"ok": True, "updated": ack_apply(channel=channel, ack=ack)})
         if (status := session_status(event)) is not None:
+            connection = Connection.objects.get(pk=connection.pk)  # its status, not the cache's
             change = connection_status_apply(
                 connection=connection,
                 provider_status=status.status,

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
 from django.utils import timezone
 
 from channels_app.models import Channel
@@ -49,15 +51,22 @@ def contact_for(*, channel: Channel, incoming: IncomingMessage) -> Contact:
     if by_phone and by_lid and by_phone.pk != by_lid.pk:
         contact = _contacts_merge(keep=by_phone, other=by_lid)
     if contact is None:
-        contact = Contact.objects.create(
-            channel=channel,
-            phone=phone,
-            lid=lid,
-            name=incoming.name or "",
-            chat_id=incoming.chat_id,
-        )
-        Conversation.objects.create(contact=contact, channel=channel)
-        return contact
+        try:
+            with transaction.atomic():
+                contact = Contact.objects.create(
+                    channel=channel,
+                    phone=phone,
+                    lid=lid,
+                    name=incoming.name or "",
+                    chat_id=incoming.chat_id,
+                )
+                Conversation.objects.create(contact=contact, channel=channel)
+                return contact
+        except IntegrityError:
+            # The customer's first two messages arrived at once: the other request made it.
+            contact = (
+                Contact.objects.filter(channel=channel, phone=phone).first() if phone else None
+            ) or Contact.objects.get(channel=channel, lid=lid)
     changed = []
     if phone and not contact.phone:
         contact.phone, contact.chat_id = phone, f"{phone}@c.us"
@@ -110,7 +119,10 @@ def message_receive(*, channel: Channel, incoming: IncomingMessage) -> Stored:
             Conversation.objects.filter(pk=conversation.pk).update(last_message_at=timezone.now())
     except IntegrityError:
         # The same message delivered twice at once: the other request stored it.
-        return Stored(Message.objects.get(channel=channel, provider_id=incoming.provider_id), False)
+        stored = Message.objects.filter(channel=channel, provider_id=incoming.provider_id).first()
+        if stored is None:
+            raise
+        return Stored(stored, False)
     transaction.on_commit(lambda: _after_receive(message))
     return Stored(message, True)
 
@@ -122,11 +134,20 @@ def _after_receive(message: Message) -> None:
     try:
         if message.media_source_url:
             media_copy_task.delay(message.pk)
-        turn_collect_task.apply_async(
-            args=[message.conversation_id], countdown=settings.CONVERSATION_BURST_SECONDS
-        )
+        # One task per burst: it runs a window after the first message and, while the
+        # customer goes on writing, queues itself again (see turn_collect).
+        if cache.add(
+            _burst_key(message.conversation_id), 1, timeout=settings.CONVERSATION_BURST_SECONDS
+        ):
+            turn_collect_task.apply_async(
+                args=[message.conversation_id], countdown=settings.CONVERSATION_BURST_SECONDS
+            )
     except Exception:
         logger.warning("could not queue processing of message %s", message.pk, exc_info=True)
+
+
+def _burst_key(conversation_id: int) -> str:
+    return f"conversations:burst:{db_connection.schema_name}:{conversation_id}"
 
 
 def ack_apply(*, channel: Channel, ack: AckUpdate) -> bool:
@@ -177,32 +198,41 @@ def message_resend(*, message: Message) -> Message:
     return message
 
 
-def turn_collect(*, conversation_id: int, now=None) -> Turn | None:
-    """Merge the customer's consecutive messages into one turn once they stop typing.
+@dataclass(frozen=True)
+class Collected:
+    turn: Turn | None
+    #: Seconds until the newest message is a window old (the customer may still be writing).
+    wait: float | None = None
 
-    Runs a burst window after each message; while a newer message is younger than the
-    window, it waits for that message's own run. The turn is handed to the assistant.
+
+def turn_collect(*, conversation_id: int, now=None) -> Collected:
+    """Merge the customer's consecutive messages into one turn once they stop writing.
+
+    When the newest message is younger than the burst window nothing is collected and
+    ``wait`` says how long until it is. The turn is handed to the assistant.
     """
     now = now or timezone.now()
     window = timedelta(seconds=settings.CONVERSATION_BURST_SECONDS)
     with transaction.atomic():
         conversation = Conversation.objects.select_for_update().filter(pk=conversation_id).first()
         if conversation is None:
-            return None
+            return Collected(None)
         waiting = list(
             Message.objects.filter(
                 conversation=conversation, direction=Message.Direction.IN, turn__isnull=True
             ).order_by("created_at", "id")
         )
-        if not waiting or waiting[-1].created_at > now - window:
-            return None
+        if not waiting:
+            return Collected(None)
+        if waiting[-1].created_at > now - window:
+            return Collected(None, (waiting[-1].created_at + window - now).total_seconds())
         turn = Turn.objects.create(
             conversation=conversation,
             text="\n".join(message.text for message in waiting if message.text),
         )
         Message.objects.filter(pk__in=[message.pk for message in waiting]).update(turn=turn)
     turn_handoff(turn=turn)
-    return turn
+    return Collected(turn)
 
 
 def turn_handoff(*, turn: Turn) -> None:
@@ -231,4 +261,4 @@ def turns_sweep(*, now=None) -> int:
         .values_list("conversation_id", flat=True)
         .distinct()
     )
-    return sum(1 for pk in list(conversation_ids) if turn_collect(conversation_id=pk, now=now))
+    return sum(1 for pk in list(conversation_ids) if turn_collect(conversation_id=pk, now=now).turn)

@@ -91,7 +91,10 @@ def media_copy_task(self, message_id: int) -> None:
 
 @app.task(name="conversations.turn_collect", ignore_result=True)
 def turn_collect_task(conversation_id: int) -> None:
-    turn_collect(conversation_id=conversation_id)
+    """Collect the turn once the customer stops writing; look again later if they have not."""
+    collected = turn_collect(conversation_id=conversation_id)
+    if collected.wait is not None:
+        turn_collect_task.apply_async(args=[conversation_id], countdown=collected.wait + 0.1)
 
 
 @app.task(name="conversations.seen", ignore_result=True)

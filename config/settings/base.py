@@ -118,9 +118,18 @@ def _database_from_url(url: str) -> dict:
         "PASSWORD": parts.password or "",
         "HOST": parts.hostname or "localhost",
         "PORT": str(parts.port or 5432),
-        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
-        "CONN_HEALTH_CHECKS": True,
-        "OPTIONS": {"connect_timeout": 3},
+        # A pool of connections, shared by the threads of a process: under ASGI every request
+        # runs in a thread of its own, so persistent per-thread connections (CONN_MAX_AGE)
+        # would pile up. Django's pool needs CONN_MAX_AGE = 0.
+        "CONN_MAX_AGE": 0,
+        "OPTIONS": {
+            "connect_timeout": 3,
+            "pool": {
+                "min_size": 1,
+                "max_size": env_int("DATABASE_POOL_SIZE", 10),
+                "timeout": 10,
+            },
+        },
         "TEST": {"NAME": env("DATABASE_TEST_NAME", "test_x8")},
     }
 

@@ -1,5 +1,7 @@
 """Tests: the real PostgreSQL and Redis, e-mail kept in memory, fast password hashing."""
 
+import os
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
 
@@ -21,3 +23,6 @@ LOGGING["root"]["level"] = "WARNING"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 CLOUDINARY_URL = ""  # tests never reach Cloudinary; its client is tested against recorded contracts
+# Each test run has a queue of its own, so workers of runs side by side never take each
+# other's tasks (the worker fixture passes the name on to its process).
+CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TEST_QUEUE", f"x8-test-{os.getpid()}")

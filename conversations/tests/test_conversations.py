@@ -55,14 +55,16 @@ def test_a_burst_of_messages_becomes_one_turn(whatsapp_channel, settings, fake_w
     ).message
     age(first, 10)
 
-    assert turn_collect(conversation_id=first.conversation_id) is None, "the customer may go on"
+    waiting = turn_collect(conversation_id=first.conversation_id)
+    assert waiting.turn is None, "the customer may go on"
+    assert 0 < waiting.wait <= 4, "look again when the newest message is a window old"
 
     age(second, 5)
-    turn = turn_collect(conversation_id=first.conversation_id)
+    turn = turn_collect(conversation_id=first.conversation_id).turn
     assert turn.status == Turn.Status.AWAITING_REPLY
     assert turn.text == "Hi\nDo you have kettles?"
     assert set(turn.messages.values_list("pk", flat=True)) == {first.pk, second.pk}
-    assert turn_collect(conversation_id=first.conversation_id) is None, "nothing left to collect"
+    assert turn_collect(conversation_id=first.conversation_id).turn is None, "nothing left"
 
 
 def test_the_sweep_collects_turns_whose_task_never_ran(whatsapp_channel, fake_waha):
@@ -80,7 +82,7 @@ def test_a_turn_sends_read_receipts(
     message = message_receive(channel=whatsapp_channel, incoming=incoming(1)).message
     age(message, 60)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        turn = turn_collect(conversation_id=message.conversation_id)
+        turn = turn_collect(conversation_id=message.conversation_id).turn
     assert callbacks
     tasks.seen_send_task.apply(args=[turn.pk])
     seen = [body for method, path, body in fake_waha.calls if path == "/api/sendSeen"]
@@ -196,3 +198,44 @@ def test_the_conversation_page_shows_messages_and_sends_a_reply(
             "owner-a@example.com",
         )
     assert portal_a.post(f"/conversations/{conversation.pk}/", {"text": ""}).status_code == 422
+
+
+def test_two_first_messages_of_a_new_customer_at_once_are_both_stored(
+    whatsapp_channel, monkeypatch
+):
+    """The second request finds no contact, then loses the race to create it."""
+    from conversations import services
+    from conversations.models import Contact
+
+    real_filter = Contact.objects.filter
+    calls = {"n": 0}
+
+    def late_filter(*args, **kwargs):
+        # The first lookup of the second message sees nothing: the other request's contact
+        # is created right after it looked.
+        calls["n"] += 1
+        if calls["n"] == 1:
+            message_receive(channel=whatsapp_channel, incoming=incoming(1, "first"))
+            return real_filter(pk=-1)
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(Contact.objects, "filter", late_filter)
+    stored = services.message_receive(channel=whatsapp_channel, incoming=incoming(2, "second"))
+    monkeypatch.undo()
+
+    assert stored.created
+    assert Contact.objects.count() == 1
+    assert Message.objects.filter(conversation__contact__phone="79991112233").count() == 2
+
+
+def test_one_turn_task_is_queued_per_burst(
+    whatsapp_channel, monkeypatch, django_capture_on_commit_callbacks
+):
+    from conversations import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.turn_collect_task, "apply_async", lambda **kw: queued.append(kw))
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            message_receive(channel=whatsapp_channel, incoming=incoming(100 + n))
+    assert len(queued) == 1
