@@ -97,7 +97,9 @@ def whatsapp_connect(*, company: Company) -> Channel:
     """Create the WAHA session of a new WhatsApp channel and start it (a QR code follows).
 
     The session name maps to exactly one connection; its webhooks are signed with a key of
-    its own. If WAHA cannot be reached nothing is kept and the user is told to try again.
+    its own. The connection is committed before WAHA is asked, because WAHA posts the
+    session's first status while the request is still open. If WAHA cannot be reached
+    nothing is kept and the user is told to try again.
     """
     business = current_business()
     with transaction.atomic():
@@ -129,19 +131,22 @@ def whatsapp_connect(*, company: Company) -> Channel:
         channel = Channel.objects.create(
             company=company, connection=connection, platform=Connection.Platform.WHATSAPP
         )
-        try:
-            waha_client().session_create(
-                name=name,
-                webhook_url=waha_webhook_url(),
-                hmac_key=hmac_key,
-                events=WAHA_EVENTS,
-                metadata={"business": business.slug, "company": company.code},
-                **WEBHOOK_RETRIES,
-            )
-        except WahaError as error:
-            logger.warning("WAHA session create failed: %s", error.code)
-            raise _provider_error(error) from error
-        _event(connection, ConnectionEvent.Kind.STATUS, "session created")
+    try:
+        waha_client().session_create(
+            name=name,
+            webhook_url=waha_webhook_url(),
+            hmac_key=hmac_key,
+            events=WAHA_EVENTS,
+            metadata={"business": business.slug, "company": company.code},
+            **WEBHOOK_RETRIES,
+        )
+    except WahaError as error:
+        logger.warning("WAHA session create failed: %s", error.code)
+        with transaction.atomic():
+            channel.delete()
+            connection.delete()
+        raise _provider_error(error) from error
+    _event(connection, ConnectionEvent.Kind.STATUS, "session created")
     return channel
 
 

@@ -13,7 +13,8 @@ from django.db import connection as db_connection
 from django.utils import timezone
 
 from channels_app.models import Channel
-from channels_app.waha.payloads import AckUpdate, IncomingMessage
+from channels_app.waha.payloads import ACK_STATUSES as PAYLOAD_ACK_STATUSES
+from channels_app.waha.payloads import AckUpdate, DeliveryStatus, IncomingMessage
 
 from .models import Contact, Conversation, Message, Turn
 
@@ -156,7 +157,11 @@ def ack_apply(*, channel: Channel, ack: AckUpdate) -> bool:
     message = Message.objects.filter(
         channel=channel, provider_id=ack.provider_id, direction=Message.Direction.OUT
     ).first()
-    if message is None or status is None:
+    if status is None:
+        return False
+    if message is None:
+        # WAHA can ack a reply before the worker has saved its id: keep the ack for then.
+        _ack_keep(channel, ack)
         return False
     if status == Message.Status.FAILED:
         message.status, message.error = status, "WhatsApp reported the message as not delivered."
@@ -166,6 +171,40 @@ def ack_apply(*, channel: Channel, ack: AckUpdate) -> bool:
         return False  # out of order or repeated: keep the furthest status
     message.save(update_fields=["status", "error", "updated_at"])
     return True
+
+
+ACK_KEPT_SECONDS = 600
+
+
+def _ack_key(channel_id: int, provider_id: str) -> str:
+    return f"conversations:ack:{db_connection.schema_name}:{channel_id}:{provider_id}"
+
+
+def _ack_keep(channel: Channel, ack: AckUpdate) -> None:
+    key = _ack_key(channel.pk, ack.provider_id)
+    try:
+        if ack.ack > (cache.get(key) if cache.get(key) is not None else -2):
+            cache.set(key, ack.ack, ACK_KEPT_SECONDS)
+    except Exception:  # noqa: BLE001 - without Redis the next ack still moves it on
+        logger.info("early ack of %s not kept", ack.provider_id)
+
+
+def acks_kept_apply(*, message: Message) -> None:
+    """Apply an ack that arrived before the message's id was saved (see ack_apply)."""
+    try:
+        level = cache.get(_ack_key(message.channel_id, message.provider_id))
+    except Exception:  # noqa: BLE001
+        return
+    if level is not None:
+        ack_apply(
+            channel=message.channel,
+            ack=AckUpdate(
+                provider_id=message.provider_id,
+                ack=level,
+                ack_name="",
+                status=PAYLOAD_ACK_STATUSES.get(level, DeliveryStatus.SENT),
+            ),
+        )
 
 
 def message_send(*, conversation: Conversation, text: str, sent_by: str = "") -> Message:

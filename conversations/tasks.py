@@ -15,7 +15,7 @@ from channels_app.waha.client import WahaError, WahaUnavailable
 from config.celery import app
 
 from .models import Message, Turn
-from .services import turn_collect, turns_sweep
+from .services import acks_kept_apply, turn_collect, turns_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +57,9 @@ def message_send_task(self, message_id: int) -> None:
     Message.objects.filter(pk=message.pk, status=Message.Status.PENDING).update(
         provider_id=provider_id, status=Message.Status.SENT, error=""
     )
+    if provider_id:
+        message.refresh_from_db()
+        acks_kept_apply(message=message)
 
 
 def _failed(message: Message, error: str) -> None:

@@ -239,3 +239,26 @@ def test_one_turn_task_is_queued_per_burst(
         for n in range(3):
             message_receive(channel=whatsapp_channel, incoming=incoming(100 + n))
     assert len(queued) == 1
+
+
+def test_an_ack_that_comes_before_the_reply_is_saved_is_applied_after(whatsapp_channel, fake_waha):
+    from channels_app.waha.payloads import AckUpdate, DeliveryStatus
+    from conversations.services import ack_apply
+
+    conversation = message_receive(
+        channel=whatsapp_channel, incoming=incoming(1)
+    ).message.conversation
+    reply = message_send(conversation=conversation, text="Hello")
+    provider_id = f"true_79991112233@c.us_SENT{fake_waha.sent + 1:04d}"
+    # WAHA's DEVICE ack overtakes the worker, which has not saved the id yet.
+    assert not ack_apply(
+        channel=whatsapp_channel,
+        ack=AckUpdate(
+            provider_id=provider_id, ack=2, ack_name="DEVICE", status=DeliveryStatus.DELIVERED
+        ),
+    )
+
+    message_send_task.apply(args=[reply.pk])
+
+    reply.refresh_from_db()
+    assert (reply.provider_id, reply.status) == (provider_id, "delivered")
