@@ -158,8 +158,10 @@ def whatsapp_qr(*, channel: Channel) -> QrCode | None:
     try:
         return waha_client().qr(name=connection.external_id)
     except WahaError as error:
-        if error.code == "not_found" or error.code == "bad_request":
-            return None  # not waiting for a QR code (starting, or already linked)
+        if error.code in ("not_found", "bad_request", "conflict"):
+            # WAHA answers 422 while the session is not waiting for a scan (starting, or
+            # linked already): nothing to show yet, the page asks again.
+            return None
         raise _provider_error(error) from error
 
 

@@ -169,3 +169,9 @@ def test_the_channel_page_shows_the_qr_then_the_account(portal_a, business_a, fa
     again = portal_a.post(f"/companies/{company.pk}/channels/whatsapp/")
     assert again.status_code == 302
     assert "allows 1 connected channel" in portal_a.get(again["Location"]).content.decode()
+
+
+def test_no_qr_while_the_session_is_still_starting(company, fake_waha):
+    channel = whatsapp_connect(company=company)
+    fake_waha.fail[f"GET /api/{channel.connection.external_id}/auth/qr"] = [422]
+    assert whatsapp_qr(channel=channel) is None
