@@ -32,3 +32,11 @@ def account_refresh_task(connection_id: int) -> None:
     connection = Connection.objects.filter(pk=connection_id).first()
     if connection is not None:
         whatsapp_account_refresh(connection=connection)
+
+
+@app.task(name="channels.inbox_drain", ignore_result=True)
+def inbox_drain_task() -> int:
+    """Apply the webhooks kept in the inbox (queued on arrival; the beat runs it too)."""
+    from .inbox import inbox_drain
+
+    return inbox_drain()

@@ -1,13 +1,14 @@
-"""``POST /webhooks/waha/``: WAHA's events, verified, routed to their business, stored once."""
+"""``POST /webhooks/waha/``: WAHA's deliveries verified and kept; their events applied later."""
 
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -18,10 +19,18 @@ from connections.crypto import SecretsError
 from connections.models import Connection
 from conversations.services import ack_apply, message_receive
 
+from .inbox import dedupe_key, inbox_kick, inbox_store
 from .models import Channel
 from .services import connection_status_apply
 from .waha import signing
-from .waha.payloads import PayloadError, ack_update, incoming_message, parse_event, session_status
+from .waha.payloads import (
+    PayloadError,
+    WahaEvent,
+    ack_update,
+    incoming_message,
+    parse_event,
+    session_status,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,54 +66,32 @@ def _routing(session: str, *, fresh: bool = False) -> tuple[Connection, str] | N
     return connection, key
 
 
-def _refuse(status: int, reason: str) -> JsonResponse:
-    return JsonResponse({"ok": False, "error": reason}, status=status)
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict
 
 
-def _fresh(request: HttpRequest) -> bool:
+def _refuse(status: int, reason: str) -> Answer:
+    return Answer(status, {"ok": False, "error": reason})
+
+
+def _fresh(raw_timestamp: str) -> bool:
     """X-Webhook-Timestamp (unix ms) within the allowed age, either way."""
-    raw = request.headers.get("X-Webhook-Timestamp", "")
     try:
-        sent = int(raw) / 1000
+        sent = int(raw_timestamp) / 1000
     except ValueError:
         return False
     return abs(time.time() - sent) <= settings.WAHA_WEBHOOK_MAX_AGE_SECONDS
 
 
-def _delivery_key(request: HttpRequest, event_id: str, session: str) -> str | None:
-    key = request.headers.get("X-Webhook-Request-Id") or event_id
-    return f"waha:delivery:{session}:{key}" if key else None
+def receive_delivery(body: bytes, headers: Mapping[str, str]) -> Answer:
+    """Verify one WAHA delivery and keep it in the inbox; the worker processes it.
 
-
-def _accepted_before(key: str | None) -> bool:
-    """True for a replay of a request already processed (by request id or event id).
-
-    Remembered in Redis only after processing succeeded, so a retry after our own failure
-    is processed again. When Redis is down the check is skipped: the per-message
-    uniqueness in the database still stores each message once.
+    ``headers`` are lower-cased names. Refused: malformed (400), unknown session (404),
+    missing or wrong HMAC, stale or missing timestamp (401). A repeated delivery (the
+    same message id, or the same delivery id) is answered 200 and kept once.
     """
-    if key is None:
-        return False
-    try:
-        return cache.get(key) is not None
-    except Exception:
-        logger.warning("replay check skipped: cache unavailable", exc_info=True)
-        return False
-
-
-def _remember(key: str | None) -> None:
-    if key is None:
-        return
-    try:
-        cache.set(key, 1, settings.WAHA_WEBHOOK_MAX_AGE_SECONDS * 2)
-    except Exception:
-        logger.warning("delivery not remembered: cache unavailable", exc_info=True)
-
-
-@csrf_exempt
-@require_POST
-def waha_webhook(request: HttpRequest) -> JsonResponse:
-    body = request.body
     try:
         event = parse_event(body)
     except PayloadError:
@@ -113,38 +100,46 @@ def waha_webhook(request: HttpRequest) -> JsonResponse:
     if found is None:
         return _refuse(404, "unknown session")
     connection, key = found
-    signature = request.headers.get("X-Webhook-Hmac")
+    signature = headers.get("x-webhook-hmac")
     if not signing.verify(body, key, signature):
         found = _routing(event.session, fresh=True)  # the key may have just changed
         if found is None or not signing.verify(body, found[1], signature):
             return _refuse(401, "bad signature")
         connection, key = found
-    if not _fresh(request):
+    if not _fresh(headers.get("x-webhook-timestamp", "")):
         return _refuse(401, "stale or missing timestamp")
-    key = _delivery_key(request, event.id, event.session)
-    if _accepted_before(key):
-        return JsonResponse({"ok": True, "duplicate": True})
-    try:
-        response = _dispatch(connection, event)
-    except PayloadError as error:
-        # Signed by WAHA, so sending it again will not help: acknowledge and keep a trace.
-        logger.warning("WAHA %s event of %s ignored: %s", event.event, event.session, error.message)
-        response = JsonResponse({"ok": True, "ignored": "incomplete payload"})
-    _remember(key)
-    return response
+    created = inbox_store(
+        connection_id=connection.pk,
+        key=dedupe_key(event, headers.get("x-webhook-request-id", ""), body),
+        event=event.event,
+        body=body,
+    )
+    if created:
+        inbox_kick()
+    return Answer(200, {"ok": True, "queued": created})
 
 
-def _dispatch(connection: Connection, event) -> JsonResponse:
+@csrf_exempt
+@require_POST
+def waha_webhook(request: HttpRequest) -> JsonResponse:
+    """The webhook through Django (WSGI, tests); under ASGI ``ingest`` answers it first."""
+    headers = {name.lower(): value for name, value in request.headers.items()}
+    answer = receive_delivery(request.body, headers)
+    return JsonResponse(answer.body, status=answer.status)
+
+
+def dispatch(connection: Connection, event: WahaEvent) -> dict:
+    """Apply one verified event in its business: store a message, an ack, a status."""
     with tenant_context(connection.business):
         channel = Channel.objects.filter(connection_id=connection.pk).order_by().first()
         if channel is None:
-            return JsonResponse({"ok": True, "ignored": "no channel"})
+            return {"ignored": "no channel"}
         channel.connection = connection
         if (incoming := incoming_message(event)) is not None:
             stored = message_receive(channel=channel, incoming=incoming)
-            return JsonResponse({"ok": True, "stored": stored.created})
+            return {"stored": stored.created}
         if (ack := ack_update(event)) is not None:
-            return JsonResponse({"ok": True, "updated": ack_apply(channel=channel, ack=ack)})
+            return {"updated": ack_apply(channel=channel, ack=ack)}
         if (status := session_status(event)) is not None:
             connection = Connection.objects.get(pk=connection.pk)  # its status, not the cache's
             change = connection_status_apply(
@@ -156,8 +151,8 @@ def _dispatch(connection: Connection, event) -> JsonResponse:
             connected = change.changed and connection.status == Connection.Status.CONNECTED
             if connected and not connection.account_id:
                 transaction.on_commit(lambda: _account_refresh_queue(connection.pk))
-            return JsonResponse({"ok": True})
-    return JsonResponse({"ok": True, "ignored": event.event})
+            return {"status": connection.status}
+    return {"ignored": event.event}
 
 
 def _account_refresh_queue(connection_id: int) -> None:

@@ -96,3 +96,38 @@ class ConnectionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.detail}"
+
+
+class InboundEvent(models.Model):
+    """A provider's webhook, accepted and kept until the worker has processed it.
+
+    Stored before the provider gets its answer, so an accepted event is never lost even
+    when the broker is down; unique per connection on the message id (or the delivery's
+    id for other events), so a repeated delivery is kept once.
+    """
+
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="inbox")
+    dedupe_key = models.CharField(max_length=300)
+    event = models.CharField(max_length=60)
+    body = models.BinaryField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["connection", "dedupe_key"], name="inbound_event_unique_delivery"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=models.Q(processed_at__isnull=True),
+                name="inbound_event_waiting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.dedupe_key}"

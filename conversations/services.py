@@ -15,6 +15,7 @@ from django.utils import timezone
 from channels_app.models import Channel
 from channels_app.waha.payloads import ACK_STATUSES as PAYLOAD_ACK_STATUSES
 from channels_app.waha.payloads import AckUpdate, DeliveryStatus, IncomingMessage
+from tenants.transactions import on_commit_in_schema
 
 from .models import Contact, Conversation, Message, Turn
 
@@ -124,7 +125,7 @@ def message_receive(*, channel: Channel, incoming: IncomingMessage) -> Stored:
         if stored is None:
             raise
         return Stored(stored, False)
-    transaction.on_commit(lambda: _after_receive(message))
+    on_commit_in_schema(lambda: _after_receive(message))
     return Stored(message, True)
 
 
@@ -221,7 +222,7 @@ def message_send(*, conversation: Conversation, text: str, sent_by: str = "") ->
         sent_by=sent_by,
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=timezone.now())
-    transaction.on_commit(lambda: message_send_task.delay(message.pk))
+    on_commit_in_schema(lambda: message_send_task.delay(message.pk))
     return message
 
 
@@ -233,7 +234,7 @@ def message_resend(*, message: Message) -> Message:
         return message
     message.status, message.error, message.attempts = Message.Status.PENDING, "", 0
     message.save(update_fields=["status", "error", "attempts", "updated_at"])
-    transaction.on_commit(lambda: message_send_task.delay(message.pk))
+    on_commit_in_schema(lambda: message_send_task.delay(message.pk))
     return message
 
 
@@ -279,7 +280,7 @@ def turn_handoff(*, turn: Turn) -> None:
     (a person answers from the conversation page); the customer sees the messages as read."""
     from .tasks import seen_send_task
 
-    transaction.on_commit(lambda: _queue(seen_send_task, turn.pk))
+    on_commit_in_schema(lambda: _queue(seen_send_task, turn.pk))
 
 
 def _queue(task, *args) -> None:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tenants.companies.models import Company
+from tenants.transactions import on_commit_in_schema
 
 from .errors import KnowledgeError, KnowledgeErrorCode
 from .importing import (
@@ -253,7 +254,7 @@ def import_confirm(
     progress_set(job, processed=0)
     if not background:
         return import_run(job_id=job.pk)
-    transaction.on_commit(lambda: import_run_task.delay(job.pk))
+    on_commit_in_schema(lambda: import_run_task.delay(job.pk))
     return job
 
 

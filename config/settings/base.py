@@ -287,6 +287,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "knowledge-expire-uploads": {"task": "knowledge.expire_uploads", "schedule": 3600.0},
     "channels-health-check": {"task": "channels.health_check", "schedule": 300.0},
+    "channels-inbox-drain": {"task": "channels.inbox_drain", "schedule": 10.0},
     "conversations-turns-sweep": {"task": "conversations.turns_sweep", "schedule": 60.0},
 }
 
