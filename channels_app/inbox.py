@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 
 from django.core.cache import cache
 from django.db import connection as db_connection
@@ -56,10 +57,22 @@ def inbox_store(*, connection_id: int, key: str, event: str, body: bytes) -> boo
         return cursor.rowcount == 1
 
 
+_last_kick = 0.0
+
+
 def inbox_kick() -> None:
-    """Have the worker drain the inbox soon: one task for many deliveries close together."""
+    """Have the worker drain the inbox soon: one task for many deliveries close together.
+
+    Each process asks at most every ``KICK_SECONDS`` (checked in memory, no round trip),
+    and Redis keeps the processes of a host from asking together.
+    """
+    global _last_kick
     from .tasks import inbox_drain_task
 
+    now = time.monotonic()
+    if now - _last_kick < KICK_SECONDS:
+        return
+    _last_kick = now
     try:
         if cache.add(KICK_KEY, 1, timeout=KICK_SECONDS):
             inbox_drain_task.apply_async(countdown=0)

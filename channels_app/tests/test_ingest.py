@@ -128,3 +128,17 @@ def test_a_delivery_whose_processing_fails_is_kept_and_retried(committed_channel
     assert kept.processed_at is not None and kept.attempts == 2
     with tenant_context(business):
         assert Message.objects.filter(channel=channel).count() == 1
+
+
+def test_deliveries_close_together_queue_one_drain(monkeypatch):
+    from channels_app import inbox, tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.inbox_drain_task, "apply_async", lambda **kw: queued.append(kw))
+    monkeypatch.setattr(inbox, "_last_kick", 0.0)
+    from django.core.cache import cache
+
+    cache.delete(inbox.KICK_KEY)
+    for _ in range(50):
+        inbox.inbox_kick()
+    assert len(queued) == 1
