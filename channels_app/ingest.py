@@ -8,16 +8,24 @@ them; the worker applies them from the inbox.
 
 from __future__ import annotations
 
+import asyncio
 import json
-
-from asgiref.sync import sync_to_async
+from concurrent.futures import ThreadPoolExecutor
 
 from .webhooks import receive_delivery
 
 PATH = "/webhooks/waha/"
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
-_receive = sync_to_async(receive_delivery, thread_sensitive=False)
+#: Threads that verify and keep deliveries (each holds a pooled database connection while
+#: it INSERTs); more requests than this wait their turn.
+_executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="waha-ingest")
+
+
+async def _receive(body: bytes, headers: dict[str, str]):
+    return await asyncio.get_running_loop().run_in_executor(
+        _executor, receive_delivery, body, headers
+    )
 
 
 def handles(scope) -> bool:
