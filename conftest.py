@@ -60,6 +60,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
         connection.set_schema_to_public()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _database_pool_closed_at_the_end(django_db_setup):
+    """Close the connection pools before the test database is dropped."""
+    yield
+    from django.db import connections
+
+    for database in connections.all():
+        if getattr(database, "pool", None) is not None:
+            database.close_pool()
+
+
 @pytest.fixture(autouse=True)
 def _public_schema_after_each_test():
     yield

@@ -12,6 +12,8 @@ import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 
+from django.db import connection as db_connection
+
 from .webhooks import receive_delivery
 
 PATH = "/webhooks/waha/"
@@ -22,9 +24,17 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 _executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="waha-ingest")
 
 
+def _receive_in_thread(body: bytes, headers: dict[str, str]):
+    try:
+        return receive_delivery(body, headers)
+    finally:
+        # No request_finished signal here: hand the connection back to the pool ourselves.
+        db_connection.close()
+
+
 async def _receive(body: bytes, headers: dict[str, str]):
     return await asyncio.get_running_loop().run_in_executor(
-        _executor, receive_delivery, body, headers
+        _executor, _receive_in_thread, body, headers
     )
 
 
