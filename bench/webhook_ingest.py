@@ -17,12 +17,12 @@ Then 500 webhooks of the same mix go in-process through Django's test client, on
 milliseconds, SQL statements and SQL time per kind of answer, and where a request's time goes
 (the steps of the view timed by wrapping the functions that do them). ``--queries`` prints
 the SQL of one request of each kind, ``--profile`` a cProfile of the in-process requests.
-``--servers`` and ``--conn-max-age`` try more daphne processes and other database connection
-lifetimes; other settings can be tried with DJANGO_SETTINGS_MODULE, which daphne inherits.
+``--servers`` tries more daphne processes; other settings can be tried with
+DJANGO_SETTINGS_MODULE or DATABASE_POOL_SIZE, which daphne inherits.
 The default run takes about three minutes on two cores.
 
-    .venv/bin/python bench/webhook_ingest.py [-n 5000] [--concurrency 20] [--servers 1]
-        [--conn-max-age SECONDS] [--queries] [--profile]
+    .venv/bin/python bench/webhook_ingest.py [-n 5000] [--concurrency 20] [--clients 2]
+        [--servers 1] [--queries] [--profile]
 """
 
 from __future__ import annotations
@@ -335,8 +335,37 @@ class CpuShare:
     machine: float
 
 
+def _post_share(base_urls: list[str], posts: list[Post], concurrency: int) -> tuple[Outcome, float]:
+    """One client process's share of the posts; also its own CPU seconds."""
+    outcome = asyncio.run(_post_all(base_urls, posts, concurrency))
+    return outcome, _cpu_seconds()
+
+
+def _post_in_processes(
+    base_urls: list[str], posts: list[Post], concurrency: int, clients: int
+) -> tuple[Outcome, float]:
+    """The posts split over ``clients`` processes (the in-flight total stays ``concurrency``),
+    so the load generator's own CPU does not stretch the latencies it measures."""
+    import multiprocessing
+
+    shares = [posts[n::clients] for n in range(clients)]
+    flights = [concurrency // clients + (n < concurrency % clients) for n in range(clients)]
+    with multiprocessing.get_context("fork").Pool(clients) as pool:
+        results = pool.starmap(
+            _post_share,
+            [(base_urls, share, flight) for share, flight in zip(shares, flights, strict=True)],
+        )
+    merged = Outcome()
+    for outcome, _cpu in results:
+        merged.latencies_ms += outcome.latencies_ms
+        merged.statuses.update(outcome.statuses)
+        merged.kinds.update(outcome.kinds)
+        merged.seconds = max(merged.seconds, outcome.seconds)
+    return merged, sum(cpu for _outcome, cpu in results)
+
+
 def post_over_http(
-    servers: list[Server], posts: list[Post], concurrency: int
+    servers: list[Server], posts: list[Post], concurrency: int, clients: int = 1
 ) -> tuple[Outcome, CpuShare]:
     def server_seconds() -> float:
         return sum(_cpu_seconds(server.pid) for server in servers)
@@ -350,9 +379,16 @@ def post_over_http(
             _machine_busy_seconds(),
         )
 
+    base_urls = [server.base_url for server in servers]
     before = readings()
-    outcome = asyncio.run(_post_all([server.base_url for server in servers], posts, concurrency))
+    if clients > 1:
+        outcome, client_cpu = _post_in_processes(base_urls, posts, concurrency, clients)
+        before = (*before[:1], 0.0, *before[2:])
+    else:
+        outcome = asyncio.run(_post_all(base_urls, posts, concurrency))
     after = readings()
+    if clients > 1:
+        after = (*after[:1], client_cpu, *after[2:])
     server, client, database, redis, machine = (
         (end - start) / outcome.seconds for start, end in zip(before, after, strict=True)
     )
@@ -611,8 +647,13 @@ def main() -> None:
         "--servers", type=int, default=1, help="daphne processes, posted to in turn (default 1)"
     )
     parser.add_argument(
-        "--conn-max-age",
-        help="DATABASE_CONN_MAX_AGE for daphne (default: the settings' own, 60 s)",
+        "--clients",
+        type=int,
+        default=2,
+        help=(
+            "load-generator processes sharing the in-flight requests (default 2: one Python "
+            "process cannot keep 20 requests in flight and time them fairly)"
+        ),
     )
     parser.add_argument(
         "--queries", action="store_true", help="print the SQL of one in-process webhook per kind"
@@ -636,8 +677,6 @@ def main() -> None:
     os.environ["REDIS_URL"] = args.redis_url
     os.environ["CELERY_BROKER_URL"] = args.redis_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
-    if args.conn_max_age is not None:
-        os.environ["DATABASE_CONN_MAX_AGE"] = args.conn_max_age
     try:
         import django
 
@@ -728,7 +767,7 @@ def _run(args: argparse.Namespace, url: str, database: str, directory: Path) -> 
         sampler = SessionSampler(url, database)
         sampler.start()
         try:
-            outcome, cpu = post_over_http(servers, posts, args.concurrency)
+            outcome, cpu = post_over_http(servers, posts, args.concurrency, args.clients)
         finally:
             sessions = sampler.stop()
     log_problems = _log_problems([server.log_path for server in servers])
