@@ -322,36 +322,18 @@ class WahaClient:
             body["reply_to"] = reply_to
         return self._send_message("/api/sendText", body)
 
-    def send_image(
-        self,
-        *,
-        session: str,
-        chat_id: str,
-        mimetype: str,
-        filename: str,
-        url: str | None = None,
-        data: bytes | None = None,
-        caption: str = "",
-        reply_to: str | None = None,
-    ) -> str | None:
-        """Send an image WAHA fetches from ``url``, or the bytes ``data``; exactly one."""
-        return self._send_message(
-            "/api/sendImage",
-            _file_body(
-                session=session,
-                chat_id=chat_id,
-                mimetype=mimetype,
-                filename=filename,
-                url=url,
-                data=data,
-                caption=caption,
-                reply_to=reply_to,
-            ),
-        )
+    def send_image(self, **fields: Any) -> str | None:
+        """Send an image; the fields are those of :meth:`send_media`."""
+        return self.send_media(path="/api/sendImage", **fields)
 
-    def send_file(
+    def send_file(self, **fields: Any) -> str | None:
+        """Send a document; the fields are those of :meth:`send_media`."""
+        return self.send_media(path="/api/sendFile", **fields)
+
+    def send_media(
         self,
         *,
+        path: str,
         session: str,
         chat_id: str,
         mimetype: str,
@@ -361,9 +343,9 @@ class WahaClient:
         caption: str = "",
         reply_to: str | None = None,
     ) -> str | None:
-        """Send a document WAHA fetches from ``url``, or the bytes ``data``; exactly one."""
+        """Send a file WAHA fetches from ``url``, or the bytes ``data``; exactly one."""
         return self._send_message(
-            "/api/sendFile",
+            path,
             _file_body(
                 session=session,
                 chat_id=chat_id,
