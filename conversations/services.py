@@ -208,11 +208,14 @@ def acks_kept_apply(*, message: Message) -> None:
         )
 
 
-def message_send(*, conversation: Conversation, text: str, sent_by: str = "") -> Message:
-    """Queue a reply to the customer; the worker sends it (with retries) after commit."""
+def message_send(
+    *, conversation: Conversation, text: str, sent_by: str = "", attachment=None
+) -> Message:
+    """Queue a reply to the customer, with a photo or file if given (the text is its
+    caption); the worker sends it (with retries) after commit."""
     from .tasks import message_send_task
 
-    message = Message.objects.create(
+    message = Message(
         conversation=conversation,
         channel=conversation.channel,
         direction=Message.Direction.OUT,
@@ -221,6 +224,13 @@ def message_send(*, conversation: Conversation, text: str, sent_by: str = "") ->
         text=text.strip(),
         sent_by=sent_by,
     )
+    if attachment is not None:
+        mimetype = getattr(attachment, "content_type", "") or "application/octet-stream"
+        message.kind = Message.Kind.IMAGE if mimetype.startswith("image/") else Message.Kind.FILE
+        message.media_mimetype = mimetype
+        message.media_filename = attachment.name[:255]
+        message.media.save(attachment.name, attachment, save=False)
+    message.save()
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=timezone.now())
     on_commit_in_schema(lambda: message_send_task.delay(message.pk))
     return message

@@ -43,7 +43,20 @@ def message_send_task(self, message_id: int) -> None:
     try:
         with contextlib.suppress(WahaError):  # typing is a courtesy
             client.start_typing(session=session, chat_id=chat_id)
-        provider_id = client.send_text(session=session, chat_id=chat_id, text=message.text)
+        if message.media:
+            with message.media.open("rb") as stored:
+                content = stored.read()
+            send = client.send_image if message.kind == Message.Kind.IMAGE else client.send_file
+            provider_id = send(
+                session=session,
+                chat_id=chat_id,
+                mimetype=message.media_mimetype,
+                filename=message.media_filename or "file",
+                data=content,
+                caption=message.text,
+            )
+        else:
+            provider_id = client.send_text(session=session, chat_id=chat_id, text=message.text)
     except WahaUnavailable as error:
         if self.request.retries < self.max_retries:
             raise self.retry(countdown=_backoff(self.request.retries)) from error

@@ -13,13 +13,26 @@ from .models import Conversation, Message
 from .selectors import conversation_list, message_list
 from .services import message_resend, message_send
 
+REPLY_ATTACHMENT_MAX_BYTES = 16 * 1024 * 1024
+
 
 class ReplyForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Reply"),
         max_length=4096,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": gettext_lazy("Write a reply…")}),
     )
+    attachment = forms.FileField(label=gettext_lazy("Photo or file"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("text") or "").strip() and not data.get("attachment"):
+            raise forms.ValidationError(gettext_lazy("Write a reply or attach a file."))
+        attachment = data.get("attachment")
+        if attachment and attachment.size > REPLY_ATTACHMENT_MAX_BYTES:
+            raise forms.ValidationError(gettext_lazy("The file is larger than 16 MB."))
+        return data
 
 
 def _conversation(pk: int) -> Conversation:
@@ -37,10 +50,13 @@ def conversations(request):
 @require_http_methods(["GET", "POST"])
 def conversation_detail(request, pk: int):
     conversation = _conversation(pk)
-    form = ReplyForm(request.POST or None)
+    form = ReplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         message_send(
-            conversation=conversation, text=form.cleaned_data["text"], sent_by=request.user.email
+            conversation=conversation,
+            text=form.cleaned_data["text"],
+            sent_by=request.user.email,
+            attachment=form.cleaned_data["attachment"],
         )
         return redirect("conversation_detail", pk=pk)
     context = {

@@ -262,3 +262,42 @@ def test_an_ack_that_comes_before_the_reply_is_saved_is_applied_after(whatsapp_c
 
     reply.refresh_from_db()
     assert (reply.provider_id, reply.status) == (provider_id, "delivered")
+
+
+def test_a_photo_reply_goes_out_through_send_image_with_its_caption(
+    whatsapp_channel, fake_waha, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    conversation = message_receive(
+        channel=whatsapp_channel, incoming=incoming(1)
+    ).message.conversation
+    photo = SimpleUploadedFile("kettle.jpg", b"\xff\xd8\xff\xe0 photo", content_type="image/jpeg")
+    reply = message_send(conversation=conversation, text="This one?", attachment=photo)
+
+    message_send_task.apply(args=[reply.pk])
+
+    reply.refresh_from_db()
+    assert (reply.kind, reply.status) == ("image", "sent")
+    (body,) = [body for _m, path, body in fake_waha.calls if path == "/api/sendImage"]
+    assert body["caption"] == "This one?"
+    assert body["file"]["mimetype"] == "image/jpeg" and body["file"]["filename"] == "kettle.jpg"
+    assert body["file"]["data"]  # the bytes themselves: WAHA cannot reach our storage
+
+
+def test_a_document_reply_goes_out_through_send_file(
+    whatsapp_channel, fake_waha, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    conversation = message_receive(
+        channel=whatsapp_channel, incoming=incoming(1)
+    ).message.conversation
+    price = SimpleUploadedFile("price.pdf", b"%PDF-1.4", content_type="application/pdf")
+    reply = message_send(conversation=conversation, text="", attachment=price)
+    message_send_task.apply(args=[reply.pk])
+    assert "POST /api/sendFile" in fake_waha.paths()
+    reply.refresh_from_db()
+    assert (reply.kind, reply.status) == ("file", "sent")
