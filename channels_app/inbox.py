@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 
 from django.core.cache import cache
 from django.db import connection as db_connection
@@ -22,10 +21,12 @@ from .waha.payloads import PayloadError, WahaEvent, parse_event
 
 logger = logging.getLogger(__name__)
 
-DRAIN_BATCH = 200
+#: Deliveries applied per transaction: small, so each one shows live soon after it came.
+DRAIN_BATCH = 20
 MAX_ATTEMPTS = 5
 KICK_KEY = "waha:inbox:drain-queued"
-KICK_SECONDS = 0.5
+#: A queued drain that never started (its worker died) stops blocking kicks after this.
+KICK_SECONDS = 30
 
 INSERT_SQL = (
     "INSERT INTO public.connections_inboundevent "
@@ -57,27 +58,29 @@ def inbox_store(*, connection_id: int, key: str, event: str, body: bytes) -> boo
         return cursor.rowcount == 1
 
 
-_last_kick = 0.0
-
-
 def inbox_kick() -> None:
-    """Have the worker drain the inbox soon: one task for many deliveries close together.
+    """Have the worker drain the inbox now: one queued task for many deliveries.
 
-    Each process asks at most every ``KICK_SECONDS`` (checked in memory, no round trip),
-    and Redis keeps the processes of a host from asking together.
+    ``KICK_KEY`` says a drain is queued and has not started; the drain clears it before it
+    reads the inbox (see ``inbox_drain_started``), so a delivery stored after that read
+    queues the next one and none waits for the beat's sweep. The key expires by itself if
+    a worker dies holding it.
     """
-    global _last_kick
     from .tasks import inbox_drain_task
 
-    now = time.monotonic()
-    if now - _last_kick < KICK_SECONDS:
-        return
-    _last_kick = now
     try:
         if cache.add(KICK_KEY, 1, timeout=KICK_SECONDS):
-            inbox_drain_task.apply_async(countdown=0)
+            inbox_drain_task.apply_async()
     except Exception:
         logger.warning("could not queue the inbox drain", exc_info=True)
+
+
+def inbox_drain_started() -> None:
+    """Deliveries stored from now on queue another drain (this one may not see them)."""
+    try:
+        cache.delete(KICK_KEY)
+    except Exception:  # noqa: BLE001 - without Redis the beat's sweep still drains
+        logger.info("inbox kick flag not cleared")
 
 
 def inbox_drain(*, limit: int = DRAIN_BATCH) -> int:

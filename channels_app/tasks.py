@@ -37,6 +37,7 @@ def account_refresh_task(connection_id: int) -> None:
 @app.task(name="channels.inbox_drain", ignore_result=True)
 def inbox_drain_task() -> int:
     """Apply the webhooks kept in the inbox (queued on arrival; the beat runs it too)."""
-    from .inbox import inbox_drain
+    from .inbox import inbox_drain, inbox_drain_started
 
+    inbox_drain_started()
     return inbox_drain()
