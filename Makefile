@@ -52,10 +52,11 @@ test: install-dev
 lint: install-dev
 	$(VENV)/bin/ruff check .
 
-bench: install services migrate
+bench: install-dev services migrate
 	$(PY) bench/tenant_provision.py
 	$(PY) bench/kb_import.py
 	$(PY) bench/webhook_ingest.py
+	$(PY) bench/live_fanout.py
 
 messages: install
 	$(PY) manage.py makemessages -l ru --no-location --ignore=.venv --ignore=staticfiles

@@ -78,6 +78,9 @@ def _public_schema_after_each_test():
     from channels_app.webhooks import _ROUTES
 
     _ROUTES.clear()  # connections cached by session name do not outlive their test
+    from django.utils import translation
+
+    translation.deactivate()  # a page rendered in Russian does not leave Russian on
 
 
 @pytest.fixture
@@ -134,6 +137,8 @@ def committed_db(django_db_setup, django_db_blocker):
     (concurrency, DDL). Unlike transactional_db it does not empty the database afterwards,
     so the tests clean up what they made themselves."""
     with django_db_blocker.unblock():
+        # Never the development database, even in a run where no test asked for ``db``.
+        assert connection.settings_dict["NAME"].startswith("test_"), "not the test database"
         yield
         connection.set_schema_to_public()
 
@@ -143,12 +148,8 @@ def celery_worker():
     """A real Celery worker process on the test broker (and the test database)."""
     from config.celery import app
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    from django.conf import settings
-
     # The worker must use the test database that pytest created, not the development one.
-    env["DATABASE_URL"] = _test_database_url(settings.DATABASES["default"])
-    env["CELERY_TEST_QUEUE"] = settings.CELERY_TASK_DEFAULT_QUEUE
+    env = _subprocess_env()
     worker = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
         [
             sys.executable,
@@ -180,6 +181,63 @@ def celery_worker():
         worker.wait(timeout=15)
 
 
+def _subprocess_env() -> dict[str, str]:
+    """Environment of a process started by a test: the test database, queue and groups."""
+    from django.conf import settings
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    env["DATABASE_URL"] = _test_database_url(settings.DATABASES["default"])
+    env["CELERY_TEST_QUEUE"] = settings.CELERY_TASK_DEFAULT_QUEUE
+    env["CHANNEL_LAYER_PREFIX"] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"]
+    env["SITE_PORT"] = str(settings.SITE_PORT)
+    return env
+
+
+@pytest.fixture
+def daphne_server(transactional_db, settings):
+    """The product served by a real daphne process (HTTP and websockets) on a free port.
+
+    Yields the port; pages are reached as ``http://<host>.localhost:<port>/``. The data a test
+    writes is committed (transactional_db), so the server sees it.
+    """
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.SITE_PORT = port
+    server = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+        [
+            sys.executable,
+            "-m",
+            "daphne",
+            "-b",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "config.asgi:application",
+        ],
+        cwd=Path(__file__).resolve().parent,
+        env=_subprocess_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None, "daphne exited"
+            assert time.monotonic() < deadline, "daphne did not listen within 30 s"
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        settings.SITE_PORT = port
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
 def _test_database_url(database: dict) -> str:
     user = database.get("USER") or ""
     password = f":{database['PASSWORD']}" if database.get("PASSWORD") else ""
@@ -192,17 +250,13 @@ CHROMIUM = "/usr/bin/chromium"
 
 
 @contextlib.contextmanager
-def chromium_page(live_server, settings, **context_options):
-    """A page of Debian's Chromium (driven by Playwright) for a browser test on the live server.
-
-    Links on the portal carry ``SITE_PORT``, so it is set to the live server's port.
-    """
+def chromium():
+    """Debian's Chromium driven by Playwright, for browser tests (several contexts at will)."""
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian's chromium is not installed: run `make test`, which installs it")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
-    settings.SITE_PORT = int(live_server.url.rsplit(":", 1)[1])
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -216,6 +270,20 @@ def chromium_page(live_server, settings, **context_options):
                 "--disable-sync",
             ],
         )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def chromium_page(live_server, settings, **context_options):
+    """A page of Debian's Chromium (driven by Playwright) for a browser test on the live server.
+
+    Links on the portal carry ``SITE_PORT``, so it is set to the live server's port.
+    """
+    settings.SITE_PORT = int(live_server.url.rsplit(":", 1)[1])
+    with chromium() as browser:
         context = browser.new_context(**context_options)
         page = context.new_page()
         page.set_default_timeout(15_000)
@@ -223,7 +291,6 @@ def chromium_page(live_server, settings, **context_options):
             yield page
         finally:
             context.close()
-            browser.close()
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
@@ -33,11 +36,13 @@ class SignupFinishForm(forms.Form):
     )
     full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
     password1 = forms.CharField(
-        label=_("Password"), strip=False,
+        label=_("Password"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label=_("Password again"), strip=False,
+        label=_("Password again"),
+        strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
@@ -71,3 +76,30 @@ class SignupFinishForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class AccountPreferencesForm(forms.Form):
+    """A person's own settings: name, language, and the alerts of live chat."""
+
+    full_name = forms.CharField(label=_("Your name"), max_length=150, required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        choices=settings.LANGUAGES,
+        help_text=_("Of the portal and of its live updates."),
+    )
+    notify_desktop = forms.BooleanField(
+        label=_("Desktop notification for a new conversation"),
+        required=False,
+        help_text=_("Your browser asks you once to allow them."),
+    )
+    notify_sound = forms.BooleanField(label=_("Sound for a new conversation"), required=False)
+
+    @classmethod
+    def for_user(cls, user, data=None) -> AccountPreferencesForm:
+        initial = {
+            "full_name": user.full_name,
+            "language": user.language,
+            "notify_desktop": user.notify_desktop,
+            "notify_sound": user.notify_sound,
+        }
+        return cls(data, initial=initial)

@@ -22,18 +22,25 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(_("e-mail"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
     platform_role = models.CharField(
-        _("platform role"), max_length=16, choices=PlatformRole, default=PlatformRole.NONE,
+        _("platform role"),
+        max_length=16,
+        choices=PlatformRole,
+        default=PlatformRole.NONE,
         blank=True,
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
-        _("admin site access"), default=False,
+        _("admin site access"),
+        default=False,
         help_text=_("Platform managers and admins log in to the admin site."),
     )
     language = models.CharField(
         _("language"), max_length=8, choices=settings.LANGUAGES, default="en"
     )
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    #: Live-chat alerts for a new conversation, chosen by each person.
+    notify_desktop = models.BooleanField(_("desktop notifications"), default=False)
+    notify_sound = models.BooleanField(_("sound"), default=True)
 
     objects = UserManager()
 

@@ -195,3 +195,17 @@ def api_token_rotate(*, user: User) -> str:
 
     Token.objects.filter(user=user).delete()
     return Token.objects.create(user=user).key
+
+
+def account_preferences_update(
+    *, user: User, full_name: str, language: str, notify_desktop: bool, notify_sound: bool
+) -> User:
+    """Save what a person chose for themself: their name, language and live-chat alerts."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"Unknown language {language!r}")
+    user.full_name = full_name.strip()
+    user.language = language
+    user.notify_desktop = notify_desktop
+    user.notify_sound = notify_sound
+    user.save(update_fields=["full_name", "language", "notify_desktop", "notify_sound"])
+    return user

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.errors import AccountsError
-from accounts.forms import SignupCodeForm, SignupEmailForm, SignupFinishForm
+from accounts.forms import (
+    AccountPreferencesForm,
+    SignupCodeForm,
+    SignupEmailForm,
+    SignupFinishForm,
+)
 from accounts.services import (
+    account_preferences_update,
     api_token_rotate,
     business_signup,
     login_handoff_create,
@@ -171,14 +179,37 @@ def account_settings(request):
     from rest_framework.authtoken.models import Token
 
     token_key = None
-    if request.method == "POST" and request.POST.get("action") == "rotate-token":
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "rotate-token":
         token_key = api_token_rotate(user=request.user)
         messages.success(request, _("A new API token was created. Copy it now."))
+    preferences = AccountPreferencesForm.for_user(
+        request.user, request.POST if action == "preferences" else None
+    )
+    if action == "preferences" and preferences.is_valid():
+        user = account_preferences_update(user=request.user, **preferences.cleaned_data)
+        with translation.override(user.language):  # the page after this one speaks it
+            messages.success(request, _("Your settings were saved."))
+        response = redirect("account_settings")
+        # The portal's language follows (the switch in the header sets the same cookie).
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            user.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+        return response
     context = {
         "has_token": Token.objects.filter(user=request.user).exists(),
         "new_token": token_key,
         "businesses": business_list_for_user(user=request.user),
+        "preferences": preferences,
     }
-    if request.htmx:
+    if request.htmx and action == "rotate-token":
         return render(request, "accounts/settings.html#api-token", context)
-    return render(request, "accounts/settings.html", context)
+    status = 422 if preferences.errors else 200
+    return render(request, "accounts/settings.html", context, status=status)

@@ -79,6 +79,17 @@ def channel_limit(business: Business) -> int:
     return limits["trial"] if on_trial else limits["default"]
 
 
+def channels_in_use(business: Business) -> int:
+    """Channels counted against the plan's limit: linked messaging accounts. The web chat
+    is not one (it needs no external account), so it is free on every plan."""
+    return (
+        Connection.objects.filter(business=business)
+        .exclude(status=Connection.Status.DISCONNECTED)
+        .exclude(platform=Connection.Platform.WEBCHAT)
+        .count()
+    )
+
+
 def _provider_error(error: WahaError) -> ChannelError:
     if isinstance(error, WahaUnavailable):
         message = _(
@@ -105,11 +116,7 @@ def whatsapp_connect(*, company: Company) -> Channel:
     with transaction.atomic():
         # One connect at a time per business, so two clicks cannot pass the limit together.
         Business.objects.select_for_update().filter(pk=business.pk).exists()
-        used = (
-            Connection.objects.filter(business=business)
-            .exclude(status=Connection.Status.DISCONNECTED)
-            .count()
-        )
+        used = channels_in_use(business)
         limit = channel_limit(business)
         if used >= limit:
             raise ChannelError(

@@ -11,6 +11,7 @@ urlpatterns = [
         views.whatsapp_connect_view,
         name="whatsapp_connect",
     ),
+    path("companies/<int:pk>/channels/webchat/", views.webchat_enable_view, name="webchat_enable"),
     path("channels/<int:pk>/", views.channel_detail, name="channel_detail"),
     path(
         "channels/<int:pk>/pairing-code/", views.channel_pairing_code, name="channel_pairing_code"

@@ -1,4 +1,5 @@
-"""Portal pages: a company's channels, connecting WhatsApp by QR or pairing code."""
+"""Portal pages: a company's channels, connecting WhatsApp by QR or pairing code, and
+switching the web chat on."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from connections.models import Connection, ConnectionEvent
 from tenants.companies.models import Company
+from webchat.services import webchat_enable, widget_snippet
 
 from .models import Channel
 from .services import (
     ChannelError,
     channel_limit,
+    channels_in_use,
     current_business,
     whatsapp_connect,
     whatsapp_disconnect,
@@ -24,7 +27,13 @@ from .services import (
 
 
 def _channel(pk: int) -> Channel:
-    return get_object_or_404(Channel.objects.select_related("company", "connection"), pk=pk)
+    """A WhatsApp-style channel (the web chat has its own page, see ``webchat.views``)."""
+    return get_object_or_404(
+        Channel.objects.select_related("company", "connection").exclude(
+            platform=Connection.Platform.WEBCHAT
+        ),
+        pk=pk,
+    )
 
 
 @require_GET
@@ -32,17 +41,16 @@ def company_channels(request, pk: int):
     company = get_object_or_404(Company, pk=pk)
     channels = company.channels.select_related("connection")
     business = current_business()
-    used = (
-        Connection.objects.filter(business=business)
-        .exclude(status=Connection.Status.DISCONNECTED)
-        .count()
-    )
     context = {
         "company": company,
         "channels": channels,
         "limit": channel_limit(business),
-        "used": used,
+        "used": channels_in_use(business),
     }
+    webchat = next((c for c in channels if c.platform == Connection.Platform.WEBCHAT), None)
+    if webchat is not None:
+        context["webchat"] = webchat
+        context["webchat_snippet"] = widget_snippet(key=webchat.connection.external_id)
     return render(request, "channels_app/company_channels.html", context)
 
 
@@ -70,8 +78,21 @@ def _status_context(channel: Channel) -> dict:
     return context
 
 
+@require_POST
+def webchat_enable_view(request, pk: int):
+    """Switch the company's web chat on (no account to link) and open its settings."""
+    company = get_object_or_404(Company, pk=pk)
+    channel = webchat_enable(company=company)
+    messages.success(
+        request, _("Web chat is on. Put the snippet into your website's pages to show it.")
+    )
+    return redirect("webchat_settings", pk=channel.pk)
+
+
 @require_GET
 def channel_detail(request, pk: int):
+    if Channel.objects.filter(pk=pk, platform=Connection.Platform.WEBCHAT).exists():
+        return redirect("webchat_settings", pk=pk)
     channel = _channel(pk)
     context = _status_context(channel)
     context["events"] = ConnectionEvent.objects.filter(connection=channel.connection)[:10]

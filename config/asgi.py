@@ -1,4 +1,4 @@
-"""ASGI entry point served by daphne."""
+"""ASGI entry point served by daphne: HTTP, and the websockets of live chat and the web chat."""
 
 import os
 
@@ -7,10 +7,16 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 django_asgi_app = get_asgi_application()
 
-from channels.routing import ProtocolTypeRouter  # noqa: E402
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.urls import path  # noqa: E402
 
 from channels_app.ingest import handles as waha_webhook_path  # noqa: E402
 from channels_app.ingest import waha_ingest  # noqa: E402
+from conversations.consumers import StaffConsumer  # noqa: E402
+from tenants.websockets import TenantWebsocketMiddleware  # noqa: E402
+from webchat.consumers import VisitorConsumer  # noqa: E402
 
 
 async def http_app(scope, receive, send):
@@ -21,4 +27,18 @@ async def http_app(scope, receive, send):
         await django_asgi_app(scope, receive, send)
 
 
-application = ProtocolTypeRouter({"http": http_app})
+websocket_app = TenantWebsocketMiddleware(
+    URLRouter(
+        [
+            # Staff: session cookie of the business's host; pages of other sites are refused.
+            path(
+                "ws/live/",
+                AllowedHostsOriginValidator(AuthMiddlewareStack(StaffConsumer.as_asgi())),
+            ),
+            # Visitors of a business's website: the widget checks the channel's own origins.
+            path("ws/widget/<str:key>/", VisitorConsumer.as_asgi()),
+        ]
+    )
+)
+
+application = ProtocolTypeRouter({"http": http_app, "websocket": websocket_app})

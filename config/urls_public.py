@@ -1,7 +1,7 @@
-"""The public host: landing page, sign-up, log-in, the platform admin, webhooks."""
+"""The public host: landing page, sign-up, log-in, the platform admin, webhooks, web chat."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import TemplateView
 
 from accounts import views as account_views
@@ -17,5 +17,6 @@ urlpatterns = [
     path("switch/<slug:slug>/", account_views.business_switch, name="business_switch"),
     path("admin/", admin.site.urls),
     path("webhooks/waha/", waha_webhook, name="waha_webhook"),
+    path("", include("webchat.urls_public")),
     *common_urlpatterns,
 ]

@@ -15,11 +15,13 @@ urlpatterns = [
     path("knowledge/", include("knowledge.urls")),
     path("media/", include("media_library.urls")),
     path("", include("channels_app.urls")),
+    path("", include("webchat.urls")),
     path("conversations/", include("conversations.urls")),
     path("accounts/handoff/<str:token>/", account_views.login_handoff, name="login_handoff"),
     path("switch/<slug:slug>/", account_views.business_switch, name="business_switch"),
     path("api/v1/", include(router.urls)),
     path("api/v1/", include("knowledge.api.urls")),
     path("api/v1/", include("media_library.api.urls")),
+    path("api/v1/", include("conversations.api.urls")),
     *common_urlpatterns,
 ]

@@ -5,7 +5,12 @@ from __future__ import annotations
 import uuid
 from pathlib import PurePosixPath
 
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVector
 from django.db import connection, models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from channels_app.models import Channel
@@ -18,8 +23,24 @@ def message_media_upload_to(instance: Message, filename: str) -> str:
     return f"{connection.schema_name}/conversations/{uuid.uuid4().hex}{suffix}"
 
 
+def _user_link(**kwargs):
+    """A link from a business's table to a platform user (public schema). No database
+    constraint and no cascade: the user table lives in another schema, and deleting a user
+    must not reach into every business (the link then shows as a former member)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        **kwargs,
+    )
+
+
 class Contact(models.Model):
-    """A customer as one channel knows them: WhatsApp by phone and by its hidden ``@lid`` id."""
+    """A customer as one channel knows them: WhatsApp by phone and by its hidden ``@lid`` id,
+    the web chat by its visitor id (``handle``)."""
 
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(_("name"), max_length=200, blank=True)
@@ -27,6 +48,13 @@ class Contact(models.Model):
     lid = models.CharField(_("hidden WhatsApp id"), max_length=64, blank=True)
     #: The chat id replies go to (``<phone>@c.us``, or ``<id>@lid`` while the phone is unknown).
     chat_id = models.CharField(_("chat"), max_length=100)
+    #: The channel's own id of the customer where it is not a phone (a web chat visitor).
+    handle = models.CharField(_("handle"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    #: Where the lead came from: a campaign, an ad, the page the visitor wrote from.
+    source = models.CharField(_("lead source"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
     created_at = models.DateTimeField(_("first seen"), auto_now_add=True)
 
     class Meta:
@@ -42,27 +70,83 @@ class Contact(models.Model):
             models.UniqueConstraint(
                 fields=["channel", "lid"], condition=~models.Q(lid=""), name="contact_unique_lid"
             ),
+            models.UniqueConstraint(
+                fields=["channel", "handle"],
+                condition=~models.Q(handle=""),
+                name="contact_unique_handle",
+            ),
+        ]
+        indexes = [
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="contact_name_trgm"),
+            GinIndex(OpClass("phone", name="gin_trgm_ops"), name="contact_phone_trgm"),
         ]
 
     def __str__(self) -> str:
-        return self.name or self.phone or self.lid
+        return self.name or self.phone or self.lid or self.handle
 
 
 class Conversation(models.Model):
+    """The one conversation of a contact: a resolved one reopens when the customer writes."""
+
     class Mode(models.TextChoices):
         ASSISTANT = "assistant", _("The assistant answers")
         HUMAN = "human", _("A person answers")
 
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PENDING = "pending", _("Waiting for a person")
+        RESOLVED = "resolved", _("Resolved")
+        ARCHIVED = "archived", _("Archived")
+
+    class PaymentStatus(models.TextChoices):
+        NO_PAYMENT_LINK = "no_payment_link", _("No payment link")
+        PAYMENT_LINK_SENT = "payment_link_sent", _("Payment link sent")
+        PAID = "paid", _("Paid")
+
     contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="conversation")
     channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="conversations")
     mode = models.CharField(_("mode"), max_length=16, choices=Mode, default=Mode.ASSISTANT)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.OPEN)
+    #: Who answers it: with ``mode`` human, the person who took it over.
+    assignee = _user_link(verbose_name=_("assignee"))
+    payment_status = models.CharField(
+        _("payment"),
+        max_length=20,
+        choices=PaymentStatus,
+        default=PaymentStatus.NO_PAYMENT_LINK,
+    )
+    #: Customer messages staff have not opened yet (kept here so lists never count them).
+    unread_count = models.PositiveIntegerField(_("unread"), default=0)
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
+    last_message_text = models.CharField(max_length=200, blank=True)
+    last_message_direction = models.CharField(max_length=4, blank=True)
     created_at = models.DateTimeField(_("started at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("conversation")
         verbose_name_plural = _("conversations")
         ordering = ["-last_message_at", "-id"]
+        indexes = [
+            models.Index(
+                models.F("last_message_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="conversation_recent",
+            ),
+            models.Index(
+                "status",
+                models.F("last_message_at").desc(nulls_last=True),
+                models.F("id").desc(),
+                name="conversation_status_recent",
+            ),
+            models.Index(
+                fields=["assignee"],
+                condition=models.Q(assignee__isnull=False),
+                name="conversation_assignee",
+            ),
+            models.Index(
+                fields=["id"], condition=models.Q(unread_count__gt=0), name="conversation_unread"
+            ),
+        ]
 
     def __str__(self) -> str:
         return str(self.contact)
@@ -94,6 +178,8 @@ class Message(models.Model):
     class Direction(models.TextChoices):
         IN = "in", _("From the customer")
         OUT = "out", _("To the customer")
+        #: An internal note: staff only, never sent, never shown to the customer.
+        NOTE = "note", _("Internal note")
 
     class Kind(models.TextChoices):
         TEXT = "text", _("Text")
@@ -110,6 +196,8 @@ class Message(models.Model):
         DELIVERED = "delivered", _("Delivered")
         READ = "read", _("Read")
         FAILED = "failed", _("Failed")
+        #: An assistant reply dropped because a person took the conversation over.
+        CANCELED = "canceled", _("Not sent")
 
     conversation = models.ForeignKey(
         Conversation, on_delete=models.CASCADE, related_name="messages"
@@ -136,6 +224,8 @@ class Message(models.Model):
     turn = models.ForeignKey(
         Turn, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
     )
+    #: The person who wrote an outgoing message or a note; none for the assistant's replies.
+    author = _user_link(verbose_name=_("author"))
     sent_by = models.CharField(_("sent by"), max_length=254, blank=True)
     provider_timestamp = models.DateTimeField(_("time at the provider"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -157,7 +247,30 @@ class Message(models.Model):
                 condition=models.Q(direction="in", turn__isnull=True),
                 name="message_waiting_for_a_turn",
             ),
+            GinIndex(SearchVector("text", config="simple"), name="message_text_search"),
+            models.Index(fields=["created_at"], name="message_created_at"),
         ]
 
     def __str__(self) -> str:
         return self.text[:60] or self.get_kind_display()
+
+    @property
+    def by_assistant(self) -> bool:
+        return self.direction == self.Direction.OUT and not self.author_id and not self.sent_by
+
+
+class QuickReply(models.Model):
+    """A saved answer staff insert by typing ``/shortcut`` in the reply box."""
+
+    shortcut = models.SlugField(_("shortcut"), max_length=40, unique=True, allow_unicode=True)
+    text = models.TextField(_("text"), max_length=4096)
+    created_by = _user_link(verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quick reply")
+        verbose_name_plural = _("quick replies")
+        ordering = ["shortcut"]
+
+    def __str__(self) -> str:
+        return f"/{self.shortcut}"

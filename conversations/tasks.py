@@ -13,9 +13,11 @@ from django_tenants.utils import get_tenant_model, tenant_context
 from channels_app import services as channel_services
 from channels_app.waha.client import WahaError, WahaUnavailable
 from config.celery import app
+from connections.models import Connection
 
-from .models import Message, Turn
-from .services import acks_kept_apply, turn_collect, turns_sweep
+from . import live
+from .models import Conversation, Message, Turn
+from .services import acks_kept_apply, history_expire, turn_collect, turns_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,24 @@ def message_send_task(self, message_id: int) -> None:
     )
     if message is None:
         return  # sent already, or deleted
+    if message.by_assistant and message.conversation.mode == Conversation.Mode.HUMAN:
+        # A person took the conversation over while this reply waited in the queue.
+        Message.objects.filter(pk=message.pk, status=Message.Status.PENDING).update(
+            status=Message.Status.CANCELED,
+            error="Not sent: a person took the conversation over.",
+        )
+        live.message_published(message.pk)
+        return
+    if message.channel.platform == Connection.Platform.WEBCHAT:
+        # The visitor's open widget receives it over its websocket (or on its next load).
+        Message.objects.filter(pk=message.pk, status=Message.Status.PENDING).update(
+            status=Message.Status.SENT, provider_id=f"webchat:{message.pk}", error=""
+        )
+        live.message_published(message.pk)
+        return
+    if message.channel.platform != Connection.Platform.WHATSAPP:
+        _failed(message, f"Sending through {message.channel.get_platform_display()} is not set up.")
+        return
     session = message.channel.connection.external_id
     chat_id = message.conversation.contact.chat_id
     client = channel_services.waha_client()
@@ -73,11 +93,13 @@ def message_send_task(self, message_id: int) -> None:
     if provider_id:
         message.refresh_from_db()
         acks_kept_apply(message=message)
+    live.message_published(message.pk)
 
 
 def _failed(message: Message, error: str) -> None:
     logger.warning("message %s failed: %s", message.pk, error)
     Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED, error=error[:1000])
+    live.message_published(message.pk)
 
 
 @app.task(bind=True, name="conversations.media_copy", max_retries=5, ignore_result=True)
@@ -103,6 +125,7 @@ def media_copy_task(self, message_id: int) -> None:
     name = message.media_filename or f"media{extension}"
     message.media.save(name, ContentFile(downloaded.content), save=False)
     Message.objects.filter(pk=message.pk).update(media=message.media.name, media_mimetype=mimetype)
+    live.message_published(message.pk)
 
 
 @app.task(name="conversations.turn_collect", ignore_result=True)
@@ -121,7 +144,7 @@ def seen_send_task(turn_id: int) -> None:
         .filter(pk=turn_id)
         .first()
     )
-    if turn is None:
+    if turn is None or turn.conversation.channel.platform != Connection.Platform.WHATSAPP:
         return
     ids = [pid for pid in turn.messages.values_list("provider_id", flat=True) if pid]
     channel = turn.conversation.channel
@@ -143,3 +166,18 @@ def turns_sweep_task() -> int:
         with tenant_context(business):
             collected += turns_sweep()
     return collected
+
+
+@app.task(name="conversations.history_expire", ignore_result=True)
+def history_expire_task() -> int:
+    """From the public schema, hourly: delete messages older than each business keeps."""
+    deleted = 0
+    for business in get_tenant_model().objects.exclude(schema_name="public"):
+        try:
+            with tenant_context(business):
+                deleted += history_expire(days=business.history_retention_days)
+        except Exception:
+            # One business's fault (a bad period, a storage outage) must not keep every
+            # business after it in the list from expiring its history.
+            logger.exception("history of %s not expired", business.schema_name)
+    return deleted

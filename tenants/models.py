@@ -22,6 +22,10 @@ class Business(TenantMixin):
     slug = models.SlugField(_("address"), max_length=40, unique=True)
     status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.ACTIVE)
     trial_ends_at = models.DateTimeField(_("trial ends at"), null=True, blank=True)
+    #: Days conversation history is kept; set from the business's plan.
+    history_retention_days = models.PositiveIntegerField(
+        _("history kept (days)"), default=settings.HISTORY_RETENTION_DAYS_DEFAULT
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -56,6 +56,7 @@ TENANT_APPS = [
     "knowledge",
     "channels_app",
     "conversations",
+    "webchat",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -274,21 +275,45 @@ SPECTACULAR_SETTINGS = {
         "CompanyKindEnum": "tenants.companies.models.Company.Kind",
         "ProductOrServiceEnum": "knowledge.models.KnowledgeBase.Kind",
         "MediaKindEnum": "media_library.models.Media.Kind",
+        "ImportModeEnum": "knowledge.models.ImportJob.Mode",
+        "ConversationModeEnum": "conversations.models.Conversation.Mode",
+        "ConversationStatusEnum": "conversations.models.Conversation.Status",
     },
 }
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL)
+#: Live chat: websocket groups across daphne processes and the worker. Redis pub/sub: a
+#: message to a group is published once and each daphne process hands it to its own
+#: sockets (the list-based layer pushed one copy per socket; see conversations/live.py).
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            # No socket timeout: a consumer waits on Redis for as long as its socket is idle.
+            "hosts": [{"address": env("CHANNEL_LAYER_URL", REDIS_URL), "socket_timeout": None}],
+            "prefix": env("CHANNEL_LAYER_PREFIX", "x8"),
+        },
+    }
+}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+#: Customers' messages are applied from a queue of their own, by a worker of their own, so
+#: they never wait behind follow-up work (read receipts, media copies, replies).
+CELERY_INBOUND_QUEUE = env("CELERY_INBOUND_QUEUE", "inbound")
+CELERY_TASK_ROUTES = {"channels.inbox_drain": {"queue": CELERY_INBOUND_QUEUE}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "knowledge-expire-uploads": {"task": "knowledge.expire_uploads", "schedule": 3600.0},
     "channels-health-check": {"task": "channels.health_check", "schedule": 300.0},
     "channels-inbox-drain": {"task": "channels.inbox_drain", "schedule": 10.0},
     "conversations-turns-sweep": {"task": "conversations.turns_sweep", "schedule": 60.0},
+    "conversations-history-expire": {
+        "task": "conversations.history_expire",
+        "schedule": 3600.0,
+    },
 }
 
 # WhatsApp through WAHA (a local simulator in development; see README).
@@ -302,6 +327,13 @@ WAHA_WEBHOOK_MAX_AGE_SECONDS = int(env("WAHA_WEBHOOK_MAX_AGE_SECONDS", "300"))
 WAHA_RETRY_BASE_SECONDS = float(env("WAHA_RETRY_BASE_SECONDS", "2"))
 #: Consecutive customer messages within this many seconds are answered as one turn.
 CONVERSATION_BURST_SECONDS = float(env("CONVERSATION_BURST_SECONDS", "4"))
+#: Days of conversation history a business keeps until its plan says otherwise.
+HISTORY_RETENTION_DAYS_DEFAULT = int(env("HISTORY_RETENTION_DAYS_DEFAULT", "90"))
+#: Longest message staff, the web chat or a channel may send in one piece.
+MESSAGE_MAX_CHARS = 4096
+#: Web chat visitors: messages per minute, and websocket frames per 10 seconds.
+WIDGET_MESSAGES_PER_MINUTE = int(env("WIDGET_MESSAGES_PER_MINUTE", "20"))
+WIDGET_FRAMES_PER_10_SECONDS = int(env("WIDGET_FRAMES_PER_10_SECONDS", "30"))
 #: Connected channels per business: on trial, and otherwise until plans set their own.
 CHANNEL_LIMITS = {"trial": 1, "default": int(env("CHANNEL_LIMIT_DEFAULT", "5"))}
 #: Fernet keys for connection secrets, newest first, comma-separated.

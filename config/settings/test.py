@@ -14,9 +14,7 @@ ALLOWED_HOSTS = [".localhost", "localhost", "testserver"]
 REDIS_URL = env("TEST_REDIS_URL", "redis://localhost:6379/9")
 CACHES["default"]["LOCATION"] = REDIS_URL
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", "redis://localhost:6379/10")
-STORAGES["staticfiles"] = {
-    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-}
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 MEDIA_ROOT = BASE_DIR / ".test-media"
 IMPORTS_ROOT = BASE_DIR / ".test-imports"
 LOGGING["root"]["level"] = "WARNING"
@@ -26,3 +24,10 @@ CLOUDINARY_URL = ""  # tests never reach Cloudinary; its client is tested agains
 # Each test run has a queue of its own, so workers of runs side by side never take each
 # other's tasks (the worker fixture passes the name on to its process).
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_TEST_QUEUE", f"x8-test-{os.getpid()}")
+CELERY_INBOUND_QUEUE = CELERY_TASK_DEFAULT_QUEUE  # the test worker takes every task of its run
+CELERY_TASK_ROUTES = {"channels.inbox_drain": {"queue": CELERY_INBOUND_QUEUE}}
+# Live-chat groups of this run only (the worker fixture passes the prefix on too).
+CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_timeout": None}]
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env(
+    "CHANNEL_LAYER_PREFIX", f"x8-test-{os.getpid()}"
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -186,17 +187,23 @@ def test_the_conversation_page_shows_messages_and_sends_a_reply(
     page = portal_a.get(f"/conversations/{conversation.pk}/").content.decode()
     assert "Привет!" in page
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with (
+        mock.patch("conversations.tasks.message_send_task.delay") as queued,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = portal_a.post(f"/conversations/{conversation.pk}/", {"text": "Здравствуйте!"})
     assert response.status_code == 302
-    assert len(callbacks) == 1
     with tenant_context(business_a):
         reply = Message.objects.get(direction="out")
-        assert (reply.text, reply.status, reply.sent_by) == (
+        assert (reply.text, reply.status, reply.sent_by, reply.author_id) == (
             "Здравствуйте!",
             "pending",
             "owner-a@example.com",
+            reply.conversation.assignee_id,
         )
+        # Replying takes the conversation over: the assistant is silent from now on.
+        assert reply.conversation.mode == "human"
+    queued.assert_called_once_with(reply.pk)
     assert portal_a.post(f"/conversations/{conversation.pk}/", {"text": ""}).status_code == 422
 
 

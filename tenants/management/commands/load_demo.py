@@ -15,11 +15,18 @@ DEMO_SLUG = "demo"
 DEMO_OWNER = ("demo@example.com", "demo-pass-2026", "Dana Demo")
 PLATFORM_ADMIN = ("admin@example.com", "admin-pass-2026")
 DEMO_COMPANIES = [
-    {"name": "Green Home Store", "kind": Company.Kind.PRODUCT, "shop_type": Company.ShopType.ONLINE,
-     "description": "Garden and home goods, delivered across the city."},
-    {"name": "Master Electric", "kind": Company.Kind.SERVICE,
-     "shop_type": Company.ShopType.ON_SITE,
-     "description": "Electricians on call: wiring, sockets, lighting."},
+    {
+        "name": "Green Home Store",
+        "kind": Company.Kind.PRODUCT,
+        "shop_type": Company.ShopType.ONLINE,
+        "description": "Garden and home goods, delivered across the city.",
+    },
+    {
+        "name": "Master Electric",
+        "kind": Company.Kind.SERVICE,
+        "shop_type": Company.ShopType.ON_SITE,
+        "description": "Electricians on call: wiring, sockets, lighting.",
+    },
 ]
 
 
@@ -31,8 +38,12 @@ class Command(BaseCommand):
         public_tenant_ensure()
         admin, created = User.objects.get_or_create(
             email=PLATFORM_ADMIN[0],
-            defaults={"is_staff": True, "is_superuser": True, "platform_role": "admin",
-                      "full_name": "Platform Admin"},
+            defaults={
+                "is_staff": True,
+                "is_superuser": True,
+                "platform_role": "admin",
+                "full_name": "Platform Admin",
+            },
         )
         if created:
             admin.set_password(PLATFORM_ADMIN[1])
@@ -41,6 +52,7 @@ class Command(BaseCommand):
         if business is not None:
             self.stdout.write("Demo data is already loaded.")
             self._knowledge(business)
+            self._webchat(business)
             return
         owner = User.objects.filter(email=DEMO_OWNER[0]).first()
         if owner is None:
@@ -56,9 +68,22 @@ class Command(BaseCommand):
             for company in DEMO_COMPANIES:
                 company_create(**company)
         self._knowledge(business)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo business ready: {business.portal_url()} ({DEMO_OWNER[0]} / {DEMO_OWNER[1]})"
-        ))
+        self._webchat(business)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo business ready: {business.portal_url()} ({DEMO_OWNER[0]} / {DEMO_OWNER[1]})"
+            )
+        )
+
+    def _webchat(self, business: Business) -> None:
+        """The demo company's web chat, shown on the public demo page (/widget/demo/)."""
+        from tenants.models import public_url
+        from webchat.demo import demo_widget_load
+
+        with tenant_context(business):
+            channel = demo_widget_load()
+        if channel is not None:
+            self.stdout.write(f"Web chat demo: {public_url('/widget/demo/')}")
 
     def _knowledge(self, business: Business) -> None:
         """Knowledge bases from real price lists (also added to a demo loaded before them)."""
