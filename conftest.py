@@ -293,6 +293,32 @@ def chromium_page(live_server, settings, **context_options):
             context.close()
 
 
+@contextlib.contextmanager
+def page_elsewhere(html: str):
+    """A web page served from another origin (a business's own website), for widget tests."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = html.encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/catalog"
+    finally:
+        server.shutdown()
+
+
 @pytest.fixture
 def fake_waha(monkeypatch):
     """Every WAHA call of the product goes to an in-memory WAHA that speaks the contract."""

@@ -23,7 +23,7 @@ over generate_series). ``--remove`` deletes that business and its schema.
    to the business's group). It prints p50, p99 and max over all deliveries, the slowest
    socket per message, and how many sockets received each message.
 
-    .venv/bin/python bench/live_fanout.py [--sockets 500] [--messages 200] [--rate 20]
+    .venv/bin/python bench/live_fanout.py [--sockets 500] [--messages 60] [--rate 2]
         [--processes 4] [--base-url http://127.0.0.1:8000] [--remove]
 """
 
@@ -200,14 +200,20 @@ WITH contact AS (
           FROM contact) AS made,
         (SELECT %(texts)s::text[] AS texts) AS lists
     RETURNING id, channel_id, last_message_at, last_message_text
+), turn AS (
+    -- Each message belongs to an answered turn: old history, not work for the turn sweep.
+    INSERT INTO conversations_turn (conversation_id, status, text, created_at)
+    SELECT id, 'answered', last_message_text, last_message_at FROM conversation
+    RETURNING id, conversation_id
 )
 INSERT INTO conversations_message
     (conversation_id, direction, kind, status, text, provider_id, channel_id, media,
      media_source_url, media_mimetype, media_filename, error, attempts, sent_by,
-     provider_timestamp, created_at, updated_at)
-SELECT id, 'in', 'text', 'received', last_message_text, 'bench-fill-' || id, channel_id, '',
-       '', '', '', '', 0, '', last_message_at, last_message_at, last_message_at
-FROM conversation
+     provider_timestamp, created_at, updated_at, turn_id)
+SELECT c.id, 'in', 'text', 'received', c.last_message_text, 'bench-fill-' || c.id,
+       c.channel_id, '', '', '', '', '', 0, '', c.last_message_at, c.last_message_at,
+       c.last_message_at, t.id
+FROM conversation c JOIN turn t ON t.conversation_id = c.id
 """
 
 
@@ -659,10 +665,13 @@ def _stack_check(base_url: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sockets", type=int, default=500, help="websockets (default 500)")
+    parser.add_argument("--messages", type=int, default=60, help="webhooks to inject (default 60)")
     parser.add_argument(
-        "--messages", type=int, default=200, help="webhooks to inject (default 200)"
+        "--rate",
+        type=float,
+        default=2,
+        help="webhooks per second (default 2: latency, not a saturated server; try 20)",
     )
-    parser.add_argument("--rate", type=float, default=20, help="webhooks per second (default 20)")
     parser.add_argument(
         "--processes", type=int, default=4, help="client processes holding the sockets (4)"
     )

@@ -22,6 +22,7 @@ from django.db.models import BooleanField, F, Func, Q, QuerySet, Subquery, TextC
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .models import Contact, Conversation, Message
 
@@ -40,7 +41,7 @@ class StatusTab(TextChoices):
     """The inbox's tabs: the first is the default, the conversations someone has to look at."""
 
     ACTIVE = "active", _("Open and waiting")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("conversation status", "Open")
     PENDING = "pending", _("Waiting for a person")
     RESOLVED = "resolved", _("Resolved")
     ARCHIVED = "archived", _("Archived")

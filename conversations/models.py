@@ -12,6 +12,7 @@ from django.contrib.postgres.search import SearchVector
 from django.db import connection, models
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from channels_app.models import Channel
 from media_library.storage import media_storage
@@ -93,7 +94,7 @@ class Conversation(models.Model):
         HUMAN = "human", _("A person answers")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("conversation status", "Open")
         PENDING = "pending", _("Waiting for a person")
         RESOLVED = "resolved", _("Resolved")
         ARCHIVED = "archived", _("Archived")

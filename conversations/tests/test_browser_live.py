@@ -19,7 +19,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
-from conftest import chromium
+from conftest import chromium, page_elsewhere
 
 pytestmark = pytest.mark.browser
 
@@ -170,3 +170,87 @@ def test_a_whatsapp_message_appears_live_in_the_open_inbox_and_conversation(shop
             timeout=5,
         ).json()
         assert [m["body"] for m in state["messages"] if m["fromMe"]] == ["Есть, 450 ₽."]
+
+
+@pytest.fixture
+def worker(shop, request):
+    """The real worker: it delivers replies (a web chat reply is marked sent and pushed)."""
+    return request.getfixturevalue("celery_worker")
+
+
+def test_a_visitor_and_an_operator_chat_live_in_two_browsers(shop, worker):
+    from webchat.services import webchat_enable
+
+    business, company, user, base = shop
+    port = base.rsplit(":", 1)[1]
+    with in_business(business):
+        key = webchat_enable(company=company).connection.external_id
+
+    with (
+        page_elsewhere(
+            "<!DOCTYPE html><html><head><title>Tea</title></head><body><h1>Our teas</h1>"
+            f'<script src="http://localhost:{port}/widget.js" data-key="{key}" async></script>'
+            "</body></html>"
+        ) as shop_url,
+        chromium() as browser,
+    ):
+        operator = browser.new_context().new_page()
+        visitor = browser.new_context().new_page()
+        for page in (operator, visitor):
+            page.set_default_timeout(15_000)
+        _log_in(operator, base, user.email)
+        _socket_open(operator)
+        operator.evaluate("window.notReloaded = true")
+
+        # The visitor writes on the shop's own website; the operator's inbox shows it live.
+        visitor.goto(shop_url)
+        widget = visitor.locator("#x8-widget")
+        widget.locator(".bubble").click()
+        widget.locator("textarea").fill("Is the Sencha in stock?")
+        widget.locator("textarea").press("Enter")
+        row = operator.get_by_test_id("conversation-row")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("Is the Sencha in stock?")
+        assert operator.evaluate("window.notReloaded") is True
+
+        # The operator opens it and takes it over from the assistant.
+        row.get_by_role("link").first.click()
+        operator.wait_for_url(re.compile(r"/conversations/\d+/$"))
+        operator.wait_for_function(
+            "document.querySelector('[data-live-state]').dataset.state === 'live'"
+        )
+        expect(operator.get_by_test_id("message-in")).to_have_count(1)
+        state = operator.get_by_test_id("conversation-state")
+        expect(state).to_have_attribute("data-mode", "assistant")
+        operator.get_by_test_id("take-over").click()
+        expect(state).to_have_attribute("data-mode", "human")
+        expect(operator.get_by_test_id("conversation-mode")).to_contain_text("Olga answers")
+
+        # The visitor types: the operator sees it; the operator replies: the visitor sees it.
+        widget.locator("textarea").fill("Also")
+        expect(operator.get_by_test_id("typing")).to_contain_text("The customer is typing")
+        operator.locator("[data-testid=reply-form] textarea[name=text]").fill("Yes, 120 g tins.")
+        operator.get_by_test_id("send-reply").click()
+        expect(widget.locator(".msg.theirs[data-id] .text")).to_have_text(["Yes, 120 g tins."])
+        outgoing = operator.get_by_test_id("message-out")
+        expect(outgoing).to_have_count(1)
+        expect(outgoing).to_have_attribute("data-status", "sent")  # by the worker, live
+
+        # The visitor answers; it arrives in the open conversation, under the reply.
+        widget.locator("textarea").fill("Great, thank you!")
+        widget.locator("textarea").press("Enter")
+        incoming = operator.get_by_test_id("message-in")
+        expect(incoming).to_have_count(2)
+        expect(incoming.last).to_contain_text("Great, thank you!")
+        assert operator.evaluate("window.notReloaded") is True
+
+    with in_business(business):
+        from conversations.models import Conversation, Message
+
+        conversation = Conversation.objects.get()
+        assert (conversation.mode, conversation.assignee_id) == ("human", user.pk)
+        assert list(Message.objects.order_by("id").values_list("direction", "text")) == [
+            ("in", "Is the Sencha in stock?"),
+            ("out", "Yes, 120 g tins."),
+            ("in", "Great, thank you!"),
+        ]

@@ -249,3 +249,16 @@ def test_quick_replies_are_managed_and_offered_in_the_reply_box(conversation, po
     reply = QuickReply.objects.get()
     portal_a.post(f"/conversations/quick-replies/{reply.pk}/delete/")
     assert not QuickReply.objects.exists()
+
+
+def test_an_htmx_reply_returns_a_fresh_form_with_the_message_for_the_page(conversation, portal_a):
+    response = portal_a.post(
+        f"/conversations/{conversation.pk}/", {"text": "On its way"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    reply = Message.objects.get(direction="out")
+    # The page places it unless the socket's copy (with a newer status) came first.
+    assert f'<template data-sent-message="{reply.pk}">' in page
+    assert f'id="message-{reply.pk}"' in page and "On its way" in page
+    assert 'name="text"' in page and "On its way</textarea>" not in page

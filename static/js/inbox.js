@@ -73,11 +73,11 @@
       if (newer || (last && sortKey(row) >= sortKey(last))) {
         placeInOrder(rows, row);
         boost(row);
+        // The first conversation of an empty inbox: the list replaces the empty state.
+        const table = inbox.querySelector("[data-inbox-table]");
+        if (table) table.hidden = false;
+        inbox.querySelector("[data-inbox-empty]")?.remove();
       }
-      return;
-    }
-    if (prepends && listed && !rows) {
-      showNews(inbox, row); // the page shows its empty state: offer a reload
       return;
     }
     if (!prepends && newer) showNews(inbox, row);

@@ -9,6 +9,7 @@
 
   function text(name) { return (document.body.dataset[name] || ""); }
   function view() { return document.querySelector("[data-conversation-view]"); }
+  function viewed() { var el = view(); return el ? parseInt(el.dataset.conversationView, 10) : null; }
   function box() { return document.querySelector("[data-messages]"); }
   function setState(state) {
     document.querySelectorAll("[data-live-state]").forEach(function (el) {
@@ -49,12 +50,16 @@
     separator.appendChild(label);
     return separator;
   }
-  function upsertMessage(frame) {
+  // A frame from the socket is the latest word on a message: it replaces what the page has.
+  // The copy a reply's own response carries (keepIfShown) only fills in when the socket's
+  // has not come yet, so a "sent" tick is never put back to "pending".
+  function upsertMessage(frame, keepIfShown) {
     var container = box();
-    if (!container || frame.conversation !== followed) return;
+    if (!container || frame.conversation !== viewed()) return;
     var node = fragment(frame.html);
     if (!node) return;
     var existing = container.querySelector('[data-message-id="' + frame.id + '"]');
+    if (existing && keepIfShown) return;
     if (existing) { existing.replaceWith(node); dedupe(); return; }
     var empty = container.querySelector("[data-empty]");
     if (empty) empty.remove();
@@ -152,7 +157,14 @@
     reconnect: function () { if (socket) socket.close(); },
     socket: function () { return socket; },
   };
-  document.addEventListener("htmx:afterSettle", function () { dedupe(); follow(false); setState(socket && socket.readyState === WebSocket.OPEN ? "live" : "offline"); });
+  function placeSentMessages() {
+    document.querySelectorAll("template[data-sent-message]").forEach(function (template) {
+      var id = parseInt(template.dataset.sentMessage, 10);
+      upsertMessage({ conversation: viewed(), id: id, html: template.innerHTML, mine: true }, true);
+      template.remove();
+    });
+  }
+  document.addEventListener("htmx:afterSettle", function () { placeSentMessages(); dedupe(); follow(false); setState(socket && socket.readyState === WebSocket.OPEN ? "live" : "offline"); });
   document.addEventListener("input", function (event) {
     if (!event.target.matches("[data-typing]") || !followed) return;
     var now = Date.now();

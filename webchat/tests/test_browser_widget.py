@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import connection
 from django_tenants.utils import tenant_context
 from playwright.sync_api import expect
 
-from conftest import chromium
+from conftest import chromium, page_elsewhere
 from conversations import live
 from conversations.models import Conversation, Message
 from conversations.services import message_send
@@ -63,26 +61,12 @@ def shop_widget(daphne_server):
 def shop_page(shop_widget):
     """The business's own website: a page on another origin with the snippet in it."""
     _business, channel, port = shop_widget
-    page = (
+    with page_elsewhere(
         "<!DOCTYPE html><html><head><title>Tea</title></head><body><h1>Tea shop</h1>"
         f'<script src="http://localhost:{port}/widget.js" '
         f'data-key="{channel.connection.external_id}" async></script></body></html>'
-    ).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            self.wfile.write(page)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/catalog"
-    server.shutdown()
+    ) as url:
+        yield url
 
 
 def test_a_visitor_chats_on_another_website_and_sees_replies_live(shop_widget, shop_page):
