@@ -262,3 +262,20 @@ def test_an_htmx_reply_returns_a_fresh_form_with_the_message_for_the_page(conver
     assert f'<template data-sent-message="{reply.pk}">' in page
     assert f'id="message-{reply.pk}"' in page and "On its way" in page
     assert 'name="text"' in page and "On its way</textarea>" not in page
+
+
+def test_waiting_for_a_person_silences_the_assistant_and_alerts_staff(
+    conversation, django_capture_on_commit_callbacks
+):
+    from conversations.services import assistant_may_answer, conversation_wait_for_person
+
+    with (
+        mock.patch("conversations.live.conversation_published") as published,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        conversation_wait_for_person(conversation=conversation, reason="asked for a person")
+    conversation.refresh_from_db()
+    assert (conversation.mode, conversation.status) == ("human", "pending")
+    assert not assistant_may_answer(conversation)
+    alerts = [call.kwargs.get("alert") for call in published.call_args_list]
+    assert [(a.kind, a.body) for a in alerts if a] == [("waiting", "asked for a person")]
