@@ -57,6 +57,7 @@ bench: install-dev services migrate
 	$(PY) bench/kb_import.py
 	$(PY) bench/webhook_ingest.py
 	$(PY) bench/live_fanout.py
+	$(PY) bench/assistant_eval.py
 
 messages: install
 	$(PY) manage.py makemessages -l ru --no-location --ignore=.venv --ignore=staticfiles

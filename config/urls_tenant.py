@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("channels_app.urls")),
     path("", include("webchat.urls")),
     path("conversations/", include("conversations.urls")),
+    path("assistant/", include("assistant.urls")),
+    path("help/", include("helpdesk.urls")),
     path("accounts/handoff/<str:token>/", account_views.login_handoff, name="login_handoff"),
     path("switch/<slug:slug>/", account_views.business_switch, name="business_switch"),
     path("api/v1/", include(router.urls)),

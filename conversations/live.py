@@ -15,6 +15,7 @@ reconnecting socket catches up from the last message id it saw (see consumers).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from channels_redis.pubsub import RedisPubSubChannelLayer
 from django.conf import settings
 from django.db import connection as db_connection
 from django.template.loader import render_to_string
+from django.urls import get_urlconf, set_urlconf
 from django.utils import translation
 
 from tenants.transactions import on_commit_in_schema
@@ -46,11 +48,24 @@ def visitor_group(schema: str, conversation_id: int) -> str:
     return f"visitor.{schema}.{conversation_id}"
 
 
+@contextlib.contextmanager
+def _portal_urls():
+    """The fragments link to portal pages, also when rendered for a request of the public
+    host (a web chat visitor's message arrives there)."""
+    previous = get_urlconf()
+    set_urlconf(settings.ROOT_URLCONF)
+    try:
+        yield
+    finally:
+        set_urlconf(previous)
+
+
 def _per_language(template: str, context: dict) -> dict[str, str]:
     rendered = {}
-    for code, _name in settings.LANGUAGES:
-        with translation.override(code):
-            rendered[code] = render_to_string(template, context)
+    with _portal_urls():
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                rendered[code] = render_to_string(template, context)
     return rendered
 
 
@@ -77,7 +92,9 @@ def visitor_payload(message: Message) -> dict:
         "direction": message.direction,
         "kind": message.kind,
         "text": message.text,
-        "media_url": message.media.url if message.media else "",
+        "media_url": message.media.url
+        if message.media
+        else (message.media_source_url if message.direction == Message.Direction.OUT else ""),
         "media_filename": message.media_filename,
         "status": message.status,
         "created_at": message.created_at.isoformat(),
@@ -201,8 +218,20 @@ def typing_published(*, conversation_id: int, who: str, side: str, active: bool)
         _send(visitor_group(schema, conversation_id), {**event, "who": ""})
 
 
+def _courtesy(publish) -> None:
+    """Publish after commit; a failure is logged and never fails the request that wrote."""
+
+    def run() -> None:
+        try:
+            publish()
+        except Exception:  # the pages and a reconnecting socket still show the change
+            logger.exception("live update failed")
+
+    on_commit_in_schema(run)
+
+
 def after_commit_message(message_id: int, *, alert: Alert | None = None) -> None:
-    on_commit_in_schema(lambda: message_published(message_id, alert=alert))
+    _courtesy(lambda: message_published(message_id, alert=alert))
 
 
 def after_commit_conversation(conversation_id: int) -> None:
@@ -211,4 +240,4 @@ def after_commit_conversation(conversation_id: int) -> None:
         if conversation is not None:
             conversation_published(conversation)
 
-    on_commit_in_schema(publish)
+    _courtesy(publish)

@@ -56,6 +56,8 @@ class Contact(models.Model):
     source = models.CharField(_("lead source"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    #: When the business's privacy notice was sent (once per contact).
+    privacy_notice_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(_("first seen"), auto_now_add=True)
 
     class Meta:
@@ -118,6 +120,10 @@ class Conversation(models.Model):
     )
     #: Customer messages staff have not opened yet (kept here so lists never count them).
     unread_count = models.PositiveIntegerField(_("unread"), default=0)
+    #: The assistant's answers in a row that did not understand the customer.
+    misunderstood = models.PositiveSmallIntegerField(default=0)
+    #: When the out-of-hours answer was last sent (at most once a day).
+    out_of_hours_sent_at = models.DateTimeField(null=True, blank=True)
     last_message_at = models.DateTimeField(_("last message"), null=True, blank=True)
     last_message_text = models.CharField(max_length=200, blank=True)
     last_message_direction = models.CharField(max_length=4, blank=True)
@@ -227,6 +233,22 @@ class Message(models.Model):
     )
     #: The person who wrote an outgoing message or a note; none for the assistant's replies.
     author = _user_link(verbose_name=_("author"))
+    #: Outgoing messages: information, with a payment request, or transactional (metrics).
+    message_class = models.CharField(
+        _("class"),
+        max_length=8,
+        choices=[
+            ("type1", _("Information")),
+            ("type2", _("Payment request")),
+            ("type3", _("Transactional")),
+        ],
+        blank=True,
+    )
+    #: AI tokens the reply took (0 without an AI service).
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    #: From the first customer message of the turn to this reply being queued.
+    response_ms = models.PositiveIntegerField(null=True, blank=True)
     sent_by = models.CharField(_("sent by"), max_length=254, blank=True)
     provider_timestamp = models.DateTimeField(_("time at the provider"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -275,3 +297,27 @@ class QuickReply(models.Model):
 
     def __str__(self) -> str:
         return f"/{self.shortcut}"
+
+
+class MonthlyUsage(models.Model):
+    """The assistant's replies of a month, by class (kept when old messages are deleted)."""
+
+    month = models.DateField(_("month"), unique=True)
+    assistant_replies = models.PositiveIntegerField(_("assistant replies"), default=0)
+    type1 = models.PositiveIntegerField(default=0)
+    type2 = models.PositiveIntegerField(default=0)
+    type3 = models.PositiveIntegerField(default=0)
+    tokens = models.PositiveBigIntegerField(_("AI tokens"), default=0)
+    #: Sum of response times of the month's replies (ms), for the average.
+    response_ms_total = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("monthly usage")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}: {self.assistant_replies}"
+
+    @property
+    def response_ms_average(self) -> int | None:
+        return self.response_ms_total // self.assistant_replies if self.assistant_replies else None

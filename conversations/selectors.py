@@ -44,3 +44,13 @@ def messages_since(
         .select_related("conversation")
         .order_by("id")[:limit]
     )
+
+
+def usage_this_month(now=None):
+    """The assistant's replies of the current month (a row with zeros when there are none)."""
+    from django.utils import timezone
+
+    from .models import MonthlyUsage
+
+    month = (now or timezone.now()).date().replace(day=1)
+    return MonthlyUsage.objects.filter(month=month).first() or MonthlyUsage(month=month)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import mimetypes
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,7 +21,7 @@ from channels_app.waha.payloads import AckUpdate, DeliveryStatus, IncomingMessag
 from tenants.transactions import on_commit_in_schema
 
 from . import live
-from .models import Contact, Conversation, Message, QuickReply, Turn
+from .models import Contact, Conversation, Message, MonthlyUsage, QuickReply, Turn
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,11 @@ _ORDER = [
     Message.Status.DELIVERED,
     Message.Status.READ,
 ]
+
+
+#: Transactional messages (the privacy notice, "a person will answer") go out even after a
+#: person took over: they are not the assistant's answers.
+TRANSACTIONAL = "type3"
 
 
 @dataclass(frozen=True)
@@ -285,7 +291,17 @@ def acks_kept_apply(*, message: Message) -> None:
 
 
 def message_send(
-    *, conversation: Conversation, text: str, sent_by: str = "", attachment=None, author=None
+    *,
+    conversation: Conversation,
+    text: str,
+    sent_by: str = "",
+    attachment=None,
+    author=None,
+    image_url: str = "",
+    message_class: str = "",
+    tokens_in: int = 0,
+    tokens_out: int = 0,
+    response_ms: int | None = None,
 ) -> Message:
     """Queue a reply to the customer, with a photo or file if given (the text is its
     caption); the worker sends it (with retries) after commit.
@@ -308,7 +324,17 @@ def message_send(
         text=text.strip(),
         sent_by=sent_by,
         author=author,
+        message_class=message_class,
+        tokens_in=tokens_in,
+        tokens_out=tokens_out,
+        response_ms=response_ms,
     )
+    if image_url and attachment is None:
+        # A photo the channel fetches itself (an item's picture in the knowledge base).
+        message.kind = Message.Kind.IMAGE
+        message.media_source_url = image_url[:1000]
+        message.media_mimetype = mimetypes.guess_type(image_url.split("?")[0])[0] or "image/jpeg"
+        message.media_filename = image_url.split("?")[0].rsplit("/", 1)[-1][:255] or "photo"
     if attachment is not None:
         mimetype = getattr(attachment, "content_type", "") or "application/octet-stream"
         message.kind = Message.Kind.IMAGE if mimetype.startswith("image/") else Message.Kind.FILE
@@ -374,7 +400,9 @@ def assistant_replies_cancel(*, conversation: Conversation) -> int:
             status=Message.Status.PENDING,
             author__isnull=True,
             sent_by="",
-        ).values_list("pk", flat=True)
+        )
+        .exclude(message_class=TRANSACTIONAL)
+        .values_list("pk", flat=True)
     )
     if ids:
         Message.objects.filter(pk__in=ids, status=Message.Status.PENDING).update(
@@ -494,13 +522,15 @@ def assistant_may_answer(conversation: Conversation) -> bool:
 
 def turn_handoff(*, turn: Turn) -> None:
     """Give a customer's turn to the assistant, unless a person has the conversation: then it
-    waits for them. Until the assistant exists every turn waits for a reply from the
-    conversation page; the customer sees the messages as read."""
+    waits for them. The customer sees the messages as read."""
+    from assistant.tasks import assistant_reply_task
+
     from .tasks import seen_send_task
 
     if not assistant_may_answer(turn.conversation):
         return
     on_commit_in_schema(lambda: _queue(seen_send_task, turn.pk))
+    on_commit_in_schema(lambda: _queue(assistant_reply_task, turn.pk))
 
 
 def _queue(task, *args) -> None:
@@ -571,3 +601,24 @@ def _media_delete(name: str) -> None:
         Message.media.field.storage.delete(name)
     except Exception:  # the row is gone either way: the file is logged for a clean-up
         logger.warning("media %s of an expired message not deleted", name, exc_info=True)
+
+
+def usage_count(*, message_class: str, tokens: int, response_ms: int | None, when=None) -> None:
+    """One more assistant reply this month (one UPSERT; no lost updates under concurrency)."""
+    month = (when or timezone.now()).date().replace(day=1)
+    column = message_class if message_class in ("type1", "type2", "type3") else "type1"
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO conversations_monthlyusage
+                (month, assistant_replies, type1, type2, type3, tokens, response_ms_total)
+            VALUES (%(month)s, 1, 0, 0, 0, %(tokens)s, %(ms)s)
+            ON CONFLICT (month) DO UPDATE SET
+                assistant_replies = conversations_monthlyusage.assistant_replies + 1,
+                tokens = conversations_monthlyusage.tokens + EXCLUDED.tokens,
+                response_ms_total =
+                    conversations_monthlyusage.response_ms_total + EXCLUDED.response_ms_total
+            """,
+            {"month": month, "tokens": tokens, "ms": response_ms or 0},
+        )
+    MonthlyUsage.objects.filter(month=month).update(**{column: F(column) + 1})

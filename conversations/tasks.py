@@ -17,7 +17,13 @@ from connections.models import Connection
 
 from . import live
 from .models import Conversation, Message, Turn
-from .services import acks_kept_apply, history_expire, turn_collect, turns_sweep
+from .services import (
+    TRANSACTIONAL,
+    acks_kept_apply,
+    history_expire,
+    turn_collect,
+    turns_sweep,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +44,11 @@ def message_send_task(self, message_id: int) -> None:
     )
     if message is None:
         return  # sent already, or deleted
-    if message.by_assistant and message.conversation.mode == Conversation.Mode.HUMAN:
+    if (
+        message.by_assistant
+        and message.message_class != TRANSACTIONAL
+        and message.conversation.mode == Conversation.Mode.HUMAN
+    ):
         # A person took the conversation over while this reply waited in the queue.
         Message.objects.filter(pk=message.pk, status=Message.Status.PENDING).update(
             status=Message.Status.CANCELED,
@@ -73,6 +83,15 @@ def message_send_task(self, message_id: int) -> None:
                 mimetype=message.media_mimetype,
                 filename=message.media_filename or "file",
                 data=content,
+                caption=message.text,
+            )
+        elif message.media_source_url and message.direction == Message.Direction.OUT:
+            provider_id = client.send_image(
+                session=session,
+                chat_id=chat_id,
+                mimetype=message.media_mimetype or "image/jpeg",
+                filename=message.media_filename or "photo",
+                url=message.media_source_url,
                 caption=message.text,
             )
         else:

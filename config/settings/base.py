@@ -48,6 +48,7 @@ SHARED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    "helpdesk",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -57,6 +58,7 @@ TENANT_APPS = [
     "channels_app",
     "conversations",
     "webchat",
+    "assistant",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -247,6 +249,8 @@ STORAGES = {
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "X8 Network <no-reply@x8.network>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+#: Where the help bot sends people it cannot answer.
+SUPPORT_EMAIL = env("SUPPORT_EMAIL", "support@x8.network")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -359,3 +363,15 @@ LOGGING = {
 }
 
 HEALTHZ_WORKER_TIMEOUT = float(os.environ.get("HEALTHZ_WORKER_TIMEOUT", "1.0"))
+
+# --- The assistant's AI service (assistant/ai.py) ---------------------------------------
+# One OpenAI-compatible chat-completions endpoint for the whole platform: OpenAI
+# (https://api.openai.com/v1), OpenRouter (https://openrouter.ai/api/v1), a local Ollama
+# (http://localhost:11434/v1) or a vLLM server. Without a base URL or a model the assistant
+# answers by its rules alone. The key may be empty for local servers.
+ASSISTANT_AI_BASE_URL = env("ASSISTANT_AI_BASE_URL", "")
+ASSISTANT_AI_API_KEY = env("ASSISTANT_AI_API_KEY", "")
+ASSISTANT_AI_MODEL = env("ASSISTANT_AI_MODEL", "")
+#: Seconds to wait for the model before sending the rules' answer instead.
+ASSISTANT_AI_TIMEOUT = float(env("ASSISTANT_AI_TIMEOUT", "8"))
+ASSISTANT_AI_MAX_TOKENS = env_int("ASSISTANT_AI_MAX_TOKENS", 400)

@@ -31,3 +31,6 @@ CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [{"address": REDIS_URL, "socket_t
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env(
     "CHANNEL_LAYER_PREFIX", f"x8-test-{os.getpid()}"
 )
+# Tests never reach a real AI service, whatever a developer's .env says (the AI path is
+# tested against a local fake server that the tests start themselves).
+ASSISTANT_AI_BASE_URL = ""

@@ -279,3 +279,20 @@ def test_waiting_for_a_person_silences_the_assistant_and_alerts_staff(
     assert not assistant_may_answer(conversation)
     alerts = [call.kwargs.get("alert") for call in published.call_args_list]
     assert [(a.kind, a.body) for a in alerts if a] == [("waiting", "asked for a person")]
+
+
+def test_fragments_link_to_the_portal_even_for_a_request_of_the_public_host(conversation):
+    from django.urls import get_urlconf, set_urlconf
+
+    from conversations import live
+
+    message = conversation.messages.get()
+    previous = get_urlconf()
+    set_urlconf("config.urls_public")  # as for a web chat visitor's request
+    try:
+        row = live.row_html(conversation)["en"]
+        html = live.message_html(message)["en"]
+    finally:
+        set_urlconf(previous)
+    assert f'href="/conversations/{conversation.pk}/"' in row
+    assert f'id="message-{message.pk}"' in html

@@ -14,7 +14,13 @@ from tenants.companies.services import company_create, company_delete, company_u
 
 
 def dashboard(request):
-    context = {"companies": company_list(), "counts": company_counts()}
+    from conversations.selectors import usage_this_month
+
+    context = {
+        "companies": company_list(),
+        "counts": company_counts(),
+        "usage": usage_this_month(),
+    }
     return render(request, "companies/dashboard.html", context)
 
 
