@@ -44,8 +44,9 @@ def conversation_group(schema: str, conversation_id: int) -> str:
     return f"conversation.{schema}.{conversation_id}"
 
 
-def visitor_group(schema: str, conversation_id: int) -> str:
-    return f"visitor.{schema}.{conversation_id}"
+def visitor_group(schema: str, handle: str) -> str:
+    """A web chat visitor's sockets, by the visitor's id (known before any conversation)."""
+    return f"visitor.{schema}.{handle}"
 
 
 @contextlib.contextmanager
@@ -170,9 +171,9 @@ def message_published(message_id: int, *, alert: Alert | None = None) -> None:
         },
     )
     conversation_published(conversation, alert=alert)
-    if message.direction != Message.Direction.NOTE:
+    if message.direction != Message.Direction.NOTE and conversation.contact.handle:
         _send(
-            visitor_group(schema, conversation.pk),
+            visitor_group(schema, conversation.contact.handle),
             {"type": "visitor.message", "message": visitor_payload(message)},
         )
 
@@ -215,7 +216,13 @@ def typing_published(*, conversation_id: int, who: str, side: str, active: bool)
     }
     _send(conversation_group(schema, conversation_id), event)
     if side == "staff":
-        _send(visitor_group(schema, conversation_id), {**event, "who": ""})
+        handle = (
+            Conversation.objects.filter(pk=conversation_id)
+            .values_list("contact__handle", flat=True)
+            .first()
+        )
+        if handle:
+            _send(visitor_group(schema, handle), {**event, "who": ""})
 
 
 def _courtesy(publish) -> None:

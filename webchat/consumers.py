@@ -89,8 +89,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         conversation_id = await database_sync_to_async(services.visitor_conversation_id)(
             widget=self.widget, visitor=self.visitor
         )
-        if conversation_id is not None:
-            await self._join(conversation_id)
+        # The visitor's group exists before their conversation does: a first message sent
+        # over HTTP (the socket was still opening) still gets its answer live.
+        self.conversation_id = conversation_id
+        self.group = live.visitor_group(self.widget.business.schema_name, self.visitor.handle)
+        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
 
     async def _close(self, code: int) -> None:
@@ -98,11 +101,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code=code)
 
     async def _join(self, conversation_id: int) -> None:
-        if self.group is not None:
-            return
         self.conversation_id = conversation_id
-        self.group = live.visitor_group(self.widget.business.schema_name, conversation_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
 
     async def disconnect(self, code):
         if self.group is not None:

@@ -71,7 +71,7 @@ def test_load_help_adds_back_missing_articles_and_keeps_edited_ones(db):
             "Как загрузить прайс-лист?",
             "ru",
             "Import a price list into a knowledge base",
-            "«Загрузить прайс-лист»",
+            "«Импортировать прайс-лист»",
         ),
         (
             "How do I put the chat widget on my website?",

@@ -401,3 +401,33 @@ def test_a_widget_switched_off_closes_the_socket_on_the_next_message(committed_w
     async_to_sync(scenario)()
     with tenant_context(committed_widget.business):
         assert not Message.objects.filter(channel_id=committed_widget.channel.pk).exists()
+
+
+def test_a_first_message_sent_over_http_gets_its_reply_live_without_a_resume(committed_widget):
+    """The socket opened before the visitor's conversation existed (no resume asked): the
+    reply to a first message sent over HTTP still arrives on it."""
+    owner = User.objects.get(email="owner-a@example.com")
+    token = token_for(committed_widget)
+
+    async def scenario():
+        communicator = socket(committed_widget.key, token)
+        await communicator.connect()
+
+        def send_over_http():
+            found = services.widget_get(key=committed_widget.key)
+            visitor = services.visitor_token_read(widget=found, token=token)
+            return services.visitor_message_send(
+                widget=found, visitor=visitor, text="first, by http", client_id="h2"
+            )
+
+        await database_sync_to_async(send_over_http)()
+
+        def reply():
+            conversation = visitor_conversation(committed_widget)
+            return message_send(conversation=conversation, text="hello there", author=owner).pk
+
+        reply_id = await in_business(committed_widget, reply)()
+        await frame_of(communicator, "message", id=reply_id)
+        await communicator.disconnect()
+
+    async_to_sync(scenario)()
