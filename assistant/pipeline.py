@@ -24,28 +24,16 @@ from conversations.services import (
     usage_count,
 )
 
-from . import engine
 from .hours import is_open, next_opening
 from .respond import respond
-from .settings_resolve import behaviour_for
-from .types import Behaviour, Intent, MessageClass, Reply, Scenario
+from .settings_resolve import behaviour_for_message
+from .types import Intent, MessageClass, Reply
 
 logger = logging.getLogger(__name__)
 
 HISTORY_MESSAGES = 10
 OUT_OF_HOURS_REPEAT_HOURS = 20
 
-SCENARIOS = {
-    Intent.GREETING: Scenario.GREETING,
-    Intent.CATALOG: Scenario.PRODUCT,
-    Intent.ITEM: Scenario.PRODUCT,
-    Intent.OPTIONS: Scenario.PRODUCT,
-    Intent.PRICE: Scenario.PRICE,
-    Intent.AVAILABILITY: Scenario.AVAILABILITY,
-    Intent.PAYMENT: Scenario.PAYMENT,
-    Intent.BOOKING: Scenario.BOOKING,
-    Intent.UNKNOWN: Scenario.FALLBACK,
-}
 
 #: "A person will answer when we open", in the customer's language.
 OPENS_AT = {
@@ -97,17 +85,6 @@ def _history(conversation: Conversation, turn: Turn) -> list[tuple[str, str]]:
     return [(direction, text) for direction, text in reversed(recent) if text]
 
 
-def _behaviour(conversation: Conversation, text: str) -> Behaviour:
-    company, channel = conversation.channel.company, conversation.channel
-    general = behaviour_for(company=company, channel=channel)
-    language = engine.detect_language(text) or general.default_language
-    intent, _confidence = engine.classify(text, language)
-    scenario = SCENARIOS.get(intent)
-    if scenario is None:
-        return general
-    return behaviour_for(company=company, channel=channel, scenario=scenario)
-
-
 def turn_answer(*, turn_id: int, now=None) -> Answered | None:
     """Answer one customer turn (called by the ``assistant.reply`` task)."""
     now = now or timezone.now()
@@ -118,7 +95,9 @@ def turn_answer(*, turn_id: int, now=None) -> Answered | None:
     contact: Contact = conversation.contact
     first = turn.messages.order_by("created_at", "id").values_list("created_at", flat=True).first()
     response_ms = max(0, int((now - first).total_seconds() * 1000)) if first else None
-    behaviour = _behaviour(conversation, turn.text)
+    behaviour, _scenario = behaviour_for_message(
+        company=conversation.channel.company, channel=conversation.channel, text=turn.text
+    )
     sent: list[Message] = []
 
     with transaction.atomic():

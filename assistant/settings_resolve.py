@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Q
 
 from .models import SETTING_FIELDS, BehaviourSetting
-from .types import Behaviour, Scenario, WorkingHours
+from .types import Behaviour, Intent, Scenario, WorkingHours
 
 logger = logging.getLogger(__name__)
 
@@ -143,3 +143,36 @@ def behaviour_as_initial(behaviour: Behaviour) -> dict[str, Any]:
     initial["working_hours"] = hours_dump(behaviour.working_hours.days)
     initial["timezone"] = behaviour.working_hours.timezone
     return initial
+
+
+#: The scenario whose settings apply to a customer's message, by what the message asks.
+SCENARIOS = {
+    Intent.GREETING: Scenario.GREETING,
+    Intent.CATALOG: Scenario.PRODUCT,
+    Intent.ITEM: Scenario.PRODUCT,
+    Intent.OPTIONS: Scenario.PRODUCT,
+    Intent.PRICE: Scenario.PRICE,
+    Intent.AVAILABILITY: Scenario.AVAILABILITY,
+    Intent.PAYMENT: Scenario.PAYMENT,
+    Intent.BOOKING: Scenario.BOOKING,
+    Intent.UNKNOWN: Scenario.FALLBACK,
+}
+
+
+def behaviour_for_message(
+    *, company, text: str, channel=None, draft: BehaviourSetting | None = None
+) -> tuple[Behaviour, Scenario | None]:
+    """The settings for answering ``text``: the channel's, then the scenario's of what the
+    message asks (classified in its language, or the business's default one)."""
+    from . import engine
+
+    general = behaviour_for(company=company, channel=channel, draft=draft)
+    language = engine.detect_language(text) or general.default_language
+    intent, _confidence = engine.classify(text, language)
+    scenario = SCENARIOS.get(intent)
+    if scenario is None:
+        return general, None
+    return (
+        behaviour_for(company=company, channel=channel, scenario=scenario, draft=draft),
+        scenario,
+    )

@@ -9,12 +9,10 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from . import engine
 from .hours import is_open, next_opening
 from .models import BehaviourSetting
-from .pipeline import SCENARIOS
 from .respond import respond
-from .settings_resolve import behaviour_for
+from .settings_resolve import behaviour_for_message
 from .types import Behaviour, Reply, Scenario
 
 
@@ -47,14 +45,8 @@ def try_answer(
 
     ``draft``: unsaved settings to answer with (the settings page's preview)."""
     now = now or timezone.now()
-    general = behaviour_for(company=company, channel=channel, draft=draft)
-    language = engine.detect_language(text) or general.default_language
-    intent, _confidence = engine.classify(text, language)
-    scenario = SCENARIOS.get(intent)
-    behaviour = (
-        behaviour_for(company=company, channel=channel, scenario=scenario, draft=draft)
-        if scenario is not None
-        else general
+    behaviour, scenario = behaviour_for_message(
+        company=company, channel=channel, text=text, draft=draft
     )
     reply = respond(
         text=text,

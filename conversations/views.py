@@ -10,12 +10,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Membership, User
 
 from .models import Conversation, Message, QuickReply
-from .selectors import conversation_list, message_list
+from .selectors import message_list
 from .services import (
     contact_update,
     conversation_assign,
@@ -131,11 +131,6 @@ def _context(request, conversation: Conversation, form: ReplyForm | None = None)
             for reply in QuickReply.objects.all()[:200]
         ],
     }
-
-
-@require_GET
-def conversations(request):
-    return render(request, "conversations/list.html", {"conversations": conversation_list()})
 
 
 @require_http_methods(["GET", "POST"])

@@ -4,7 +4,6 @@ once, hands over to a person, stays silent when a person has the conversation, a
 from __future__ import annotations
 
 from datetime import datetime, time
-from decimal import Decimal
 from unittest import mock
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ import pytest
 from assistant.hours import is_open, next_opening
 from assistant.models import BehaviourSetting
 from assistant.pipeline import turn_answer
+from assistant.tests.catalogue import teas_create
 from assistant.types import WorkingHours
 from conversations.models import Conversation, Message, MonthlyUsage, Turn
 from conversations.services import (
@@ -22,7 +22,6 @@ from conversations.services import (
     turn_collect,
 )
 from conversations.tasks import message_send_task
-from knowledge.models import Item, KnowledgeBase
 from tenants.companies.models import Company
 
 pytestmark = pytest.mark.django_db
@@ -31,29 +30,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def catalogue(in_business_a):
     company = Company.objects.get(name="Alpha Shop Main")
-    base = KnowledgeBase.objects.create(company=company, name="Teas")
-    Item.objects.create(
-        knowledge_base=base,
-        name="Sencha Green Tea",
-        sku="TEA-SEN-100",
-        price=Decimal("450"),
-        currency="RUB",
-        category="Green tea",
-        description="Japanese green tea, 100 g.",
-        availability="in stock",
-        position=1,
-    )
-    Item.objects.create(
-        knowledge_base=base,
-        name="Earl Grey Black Tea",
-        sku="TEA-EG-200",
-        price=Decimal("390"),
-        currency="RUB",
-        category="Black tea",
-        description="Black tea with bergamot, 200 g.",
-        availability="in stock",
-        position=2,
-    )
+    teas_create(company)
     return company
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, time
-from decimal import Decimal
 from unittest import mock
 
 import pytest
@@ -16,12 +15,12 @@ from django.test.utils import CaptureQueriesContext
 from assistant import engine
 from assistant.models import BehaviourSetting
 from assistant.settings_resolve import behaviour_for
+from assistant.tests.catalogue import teas_create
 from assistant.types import Behaviour, Scenario, WorkingHours
 from channels_app.models import Channel
 from conftest import host_client
 from connections.models import Connection
 from conversations.models import Contact, Conversation, Message, Turn
-from knowledge.models import Item, KnowledgeBase
 from tenants.companies.models import Company
 
 pytestmark = pytest.mark.django_db
@@ -53,30 +52,7 @@ def channels(company, in_business_a):
 
 @pytest.fixture
 def teas(company):
-    base = KnowledgeBase.objects.create(company=company, name="Teas")
-    Item.objects.create(
-        knowledge_base=base,
-        name="Sencha Green Tea",
-        sku="TEA-SEN-100",
-        price=Decimal("450"),
-        currency="RUB",
-        category="Green tea",
-        description="Japanese green tea, 100 g.",
-        availability="in stock",
-        position=1,
-    )
-    Item.objects.create(
-        knowledge_base=base,
-        name="Earl Grey Black Tea",
-        sku="TEA-EG-200",
-        price=Decimal("390"),
-        currency="RUB",
-        category="Black tea",
-        description="Black tea with bergamot, 200 g.",
-        availability="in stock",
-        position=2,
-    )
-    return base
+    return teas_create(company)
 
 
 def _company_post(**changes) -> dict:
