@@ -12,9 +12,12 @@ run: install services migrate demo
 	@echo "    public site      http://localhost:8000/"
 	@echo "    demo business    http://demo.localhost:8000/   (demo@example.com / demo-pass-2026)"
 	@echo "    platform admin   http://localhost:8000/admin/  (admin@example.com / admin-pass-2026)"
+	@echo "    managers         http://localhost:8000/admin/  (manager1@example.com, manager2@example.com / manager-pass-2026)"
+	@echo "    more businesses  harbor-bakery, nord-fitness, blue-lagoon-spa .localhost:8000  (bakery@, fitness@, spa@example.com / demo-pass-2026)"
 	@echo "    API docs         http://localhost:8000/api/docs/"
 	@echo "    health           http://localhost:8000/healthz"
 	@echo "    WhatsApp phone   http://localhost:3000/phone   (WAHA simulator)"
+	@echo "    Stripe simulator http://localhost:12111/       (used when STRIPE_API_BASE points at it; see README)"
 	@echo "  Sign-up codes and other e-mails are printed below by the web process."
 	@echo ""
 	@mkdir -p var

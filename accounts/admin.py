@@ -13,6 +13,8 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    # Managers see, read-only, the people of their businesses (and nobody else).
+    manager_business_path = "memberships__business"
     ordering = ["email"]
     list_display = ["email", "full_name", "platform_role", "is_active", "is_staff", "date_joined"]
     list_filter = ["platform_role", "is_active", "is_staff", "is_superuser"]

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.entitlements import BillingRestricted, require_connect
 from connections.models import Connection, ConnectionEvent
 from tenants.companies.models import Company
 from tenants.errors import ApplicationError
@@ -72,11 +73,11 @@ def current_business() -> Business:
     return Business.objects.get(schema_name=db_connection.schema_name)
 
 
-def channel_limit(business: Business) -> int:
-    """Channels a business may have connected: its plan's (billing), a trial's otherwise."""
-    limits = settings.CHANNEL_LIMITS
-    on_trial = business.trial_ends_at is not None
-    return limits["trial"] if on_trial else limits["default"]
+def channel_limit(business: Business) -> int | None:
+    """Channels a business may have connected now (None: unlimited), from its plan."""
+    from billing.entitlements import entitlements_for
+
+    return entitlements_for(business).channels_allowed
 
 
 def channels_in_use(business: Business) -> int:
@@ -116,14 +117,10 @@ def whatsapp_connect(*, company: Company) -> Channel:
     with transaction.atomic():
         # One connect at a time per business, so two clicks cannot pass the limit together.
         Business.objects.select_for_update().filter(pk=business.pk).exists()
-        used = channels_in_use(business)
-        limit = channel_limit(business)
-        if used >= limit:
-            raise ChannelError(
-                ChannelErrorCode.LIMIT,
-                _("Your plan allows %(limit)s connected channel(s); disconnect one first.")
-                % {"limit": limit},
-            )
+        try:
+            require_connect(business, used=channels_in_use(business))
+        except BillingRestricted as error:
+            raise ChannelError(ChannelErrorCode.LIMIT, error.message) from error
         name = f"{business.slug}-{secrets.token_hex(4)}"
         hmac_key = secrets.token_urlsafe(32)
         connection = Connection(

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from billing.entitlements import BillingRestricted, entitlements_for
 from connections.models import Connection, ConnectionEvent
 from tenants.companies.models import Company
 from webchat.services import webchat_enable, widget_snippet
@@ -15,7 +16,6 @@ from webchat.services import webchat_enable, widget_snippet
 from .models import Channel
 from .services import (
     ChannelError,
-    channel_limit,
     channels_in_use,
     current_business,
     whatsapp_connect,
@@ -41,11 +41,14 @@ def company_channels(request, pk: int):
     company = get_object_or_404(Company, pk=pk)
     channels = company.channels.select_related("connection")
     business = current_business()
+    ent = entitlements_for(business)
+    used = channels_in_use(business)
     context = {
         "company": company,
         "channels": channels,
-        "limit": channel_limit(business),
-        "used": channels_in_use(business),
+        "limit": ent.channels_allowed,
+        "used": used,
+        "can_connect": ent.may_connect_another(used),
     }
     webchat = next((c for c in channels if c.platform == Connection.Platform.WEBCHAT), None)
     if webchat is not None:
@@ -82,7 +85,11 @@ def _status_context(channel: Channel) -> dict:
 def webchat_enable_view(request, pk: int):
     """Switch the company's web chat on (no account to link) and open its settings."""
     company = get_object_or_404(Company, pk=pk)
-    channel = webchat_enable(company=company)
+    try:
+        channel = webchat_enable(company=company)
+    except BillingRestricted as error:
+        messages.error(request, error.message)
+        return redirect("company_channels", pk=company.pk)
     messages.success(
         request, _("Web chat is on. Put the snippet into your website's pages to show it.")
     )

@@ -15,6 +15,7 @@ from django.urls import path  # noqa: E402
 from channels_app.ingest import handles as waha_webhook_path  # noqa: E402
 from channels_app.ingest import waha_ingest  # noqa: E402
 from conversations.consumers import StaffConsumer  # noqa: E402
+from managers.consumers import websocket_urlpatterns as manager_chat_websockets  # noqa: E402
 from tenants.websockets import TenantWebsocketMiddleware  # noqa: E402
 from webchat.consumers import VisitorConsumer  # noqa: E402
 
@@ -37,6 +38,8 @@ websocket_app = TenantWebsocketMiddleware(
             ),
             # Visitors of a business's website: the widget checks the channel's own origins.
             path("ws/widget/<str:key>/", VisitorConsumer.as_asgi()),
+            # The chat between a business and its manager (each socket checks its page's origin).
+            *manager_chat_websockets,
         ]
     )
 )

@@ -13,6 +13,8 @@ router.register("companies", CompanyViewSet, basename="company")
 urlpatterns = [
     path("", include("tenants.companies.urls")),
     path("knowledge/", include("knowledge.urls")),
+    path("billing/", include("billing.urls")),
+    path("manager/", include("managers.urls_portal")),
     path("media/", include("media_library.urls")),
     path("", include("channels_app.urls")),
     path("", include("webchat.urls")),
@@ -25,5 +27,7 @@ urlpatterns = [
     path("api/v1/", include("knowledge.api.urls")),
     path("api/v1/", include("media_library.api.urls")),
     path("api/v1/", include("conversations.api.urls")),
+    path("api/v1/", include("channels_app.api.urls")),
+    path("api/v1/", include("billing.api.urls")),
     *common_urlpatterns,
 ]

@@ -309,8 +309,11 @@ def message_send(
     A reply written by a person (``author``) takes the conversation over from the assistant,
     so the assistant does not answer beside them. One without an author is the assistant's.
     """
+    from billing.entitlements import require_send
+
     from .tasks import message_send_task
 
+    require_send()  # a business whose plan has lapsed keeps its data but cannot send
     if author is not None:
         sent_by = sent_by or author.get_short_name()
         if conversation.mode == Conversation.Mode.ASSISTANT or conversation.assignee_id is None:
@@ -465,8 +468,11 @@ def quick_reply_save(*, shortcut: str, text: str, user, instance: QuickReply | N
 
 def message_resend(*, message: Message) -> Message:
     """Try a failed message again."""
+    from billing.entitlements import require_send
+
     from .tasks import message_send_task
 
+    require_send()
     if message.direction != Message.Direction.OUT or message.status != Message.Status.FAILED:
         return message
     message.status, message.error, message.attempts = Message.Status.PENDING, "", 0
@@ -514,10 +520,19 @@ def turn_collect(*, conversation_id: int, now=None) -> Collected:
 
 
 def assistant_may_answer(conversation: Conversation) -> bool:
-    """The one gate of every automatic reply: not once a person has the conversation."""
-    return conversation.mode == Conversation.Mode.ASSISTANT and conversation.status != (
-        Conversation.Status.ARCHIVED
+    """The one gate of every automatic reply: not once a person has the conversation, and
+    only while the business's plan includes automatic replies (``billing.entitlements``)."""
+    from billing.entitlements import auto_reply_allowed
+
+    if conversation.mode != Conversation.Mode.ASSISTANT:
+        return False
+    if conversation.status == Conversation.Status.ARCHIVED:
+        return False
+    month = timezone.now().date().replace(day=1)
+    used = (
+        MonthlyUsage.objects.filter(month=month).values_list("assistant_replies", flat=True).first()
     )
+    return auto_reply_allowed(used or 0)
 
 
 def turn_handoff(*, turn: Turn) -> None:

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django_tenants.utils import get_tenant_model, tenant_context
 
+from billing.entitlements import entitlements_here
 from channels_app import services as channel_services
 from channels_app.waha.client import WahaError, WahaUnavailable
 from config.celery import app
@@ -53,6 +54,14 @@ def message_send_task(self, message_id: int) -> None:
         Message.objects.filter(pk=message.pk, status=Message.Status.PENDING).update(
             status=Message.Status.CANCELED,
             error="Not sent: a person took the conversation over.",
+        )
+        live.message_published(message.pk)
+        return
+    ent = entitlements_here()
+    if not ent.may_send:
+        # The plan lapsed while this waited in the queue: nothing goes out, and it says why.
+        Message.objects.filter(pk=message.pk, status=Message.Status.PENDING).update(
+            status=Message.Status.CANCELED, error=f"Not sent: {ent.reason}"[:500]
         )
         live.message_published(message.pk)
         return

@@ -49,6 +49,20 @@ class Business(TenantMixin):
         )
 
     @property
+    def email(self) -> str:
+        """Where Stripe sends the business's receipts: its first owner's address."""
+        membership = (
+            self.memberships.filter(role="owner", user__is_active=True)
+            .select_related("user")
+            .order_by("created_at")
+            .first()
+        )
+        return membership.user.email if membership else ""
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    @property
     def is_public(self) -> bool:
         return self.schema_name == "public"
 

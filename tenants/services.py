@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from billing.models import BillingAccount
 from tenants.errors import TenantsError, TenantsErrorCode
 from tenants.models import Business, Domain
 
@@ -68,6 +69,7 @@ def business_create(*, name: str, slug: str, trial_days: int | None = None) -> B
     Domain.objects.create(
         domain=f"{slug}.{settings.SITE_DOMAIN}", tenant=business, is_primary=True
     )
+    BillingAccount.objects.create(business=business)
     return business
 
 

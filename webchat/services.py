@@ -153,8 +153,13 @@ def webchat_enable(*, company: Company, key: str | None = None) -> Channel:
     Creates the public connection (its external id is the widget key: random unless given,
     as for the demo) with the business-schema channel and its widget settings. Web chat is
     not counted against the plan's channel limit: it uses no messaging account. Call it in
-    the business's schema.
+    the business's schema. A business whose plan has lapsed cannot switch it on.
     """
+    from billing.entitlements import BillingRestricted, RestrictedCode, entitlements_for
+
+    ent = entitlements_for(current_business())
+    if not ent.may_connect:
+        raise BillingRestricted(RestrictedCode.READ_ONLY, ent.reason)
     channel = webchat_channel_of(company)
     if channel is not None:
         widget_settings = getattr(channel, "widget", None) or _widget_settings_create(channel)

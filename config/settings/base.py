@@ -48,6 +48,9 @@ SHARED_APPS = [
     "django_htmx",
     "template_partials",
     "django_celery_beat",
+    "djstripe",
+    "billing",
+    "managers",
     "helpdesk",
 ]
 TENANT_APPS = [
@@ -88,6 +91,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tenants.middleware.BusinessMemberMiddleware",
+    "billing.middleware.BillingReadOnlyMiddleware",
     "accounts.middleware.UnconfiguredProviderMiddleware",
 ]
 
@@ -103,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "tenants.context_processors.portal",
+                "billing.context_processors.billing",
             ],
         },
     },
@@ -156,6 +161,8 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    # Platform admins may do in the admin what their role allows, without per-model grants.
+    "managers.backends.PlatformAdminPermissionsBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -263,6 +270,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": "600/min"},
+    "EXCEPTION_HANDLER": "billing.api.views.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "X8 Network API",
@@ -318,6 +326,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "conversations.history_expire",
         "schedule": 3600.0,
     },
+    "billing-trial-reminders": {"task": "billing.trial_reminders", "schedule": 3600.0},
 }
 
 # WhatsApp through WAHA (a local simulator in development; see README).
@@ -338,8 +347,8 @@ MESSAGE_MAX_CHARS = 4096
 #: Web chat visitors: messages per minute, and websocket frames per 10 seconds.
 WIDGET_MESSAGES_PER_MINUTE = int(env("WIDGET_MESSAGES_PER_MINUTE", "20"))
 WIDGET_FRAMES_PER_10_SECONDS = int(env("WIDGET_FRAMES_PER_10_SECONDS", "30"))
-#: Connected channels per business: on trial, and otherwise until plans set their own.
-CHANNEL_LIMITS = {"trial": 1, "default": int(env("CHANNEL_LIMIT_DEFAULT", "5"))}
+#: Connected channels on the trial (paid plans set their own; see billing.catalog).
+TRIAL_CHANNELS = 1
 #: Fernet keys for connection secrets, newest first, comma-separated.
 SECRETS_ENCRYPTION_KEYS = env_list("SECRETS_ENCRYPTION_KEYS", [])
 CELERY_TIMEZONE = TIME_ZONE
@@ -375,3 +384,24 @@ ASSISTANT_AI_MODEL = env("ASSISTANT_AI_MODEL", "")
 #: Seconds to wait for the model before sending the rules' answer instead.
 ASSISTANT_AI_TIMEOUT = float(env("ASSISTANT_AI_TIMEOUT", "8"))
 ASSISTANT_AI_MAX_TOKENS = env_int("ASSISTANT_AI_MAX_TOKENS", 400)
+
+# --- Subscription billing: Stripe through dj-stripe (billing/) -----------------------------
+# Without a secret key the product runs with trials and plans granted in the admin; the
+# billing page says how to turn online payment on. A key starting sk_live_ means live mode.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLIC_KEY = env("STRIPE_PUBLIC_KEY", "")
+STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
+if env("STRIPE_API_BASE", ""):
+    # Another Stripe API server: the local simulator in development (dj-stripe reads this).
+    STRIPE_API_HOST = env("STRIPE_API_BASE", "")
+STRIPE_TIMEOUT = float(env("STRIPE_TIMEOUT", "15"))
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_SUBSCRIBER_MODEL = "tenants.Business"
+DJSTRIPE_SUBSCRIBER_CUSTOMER_KEY = "x8_business"
+#: Days a business whose renewal failed keeps working while Stripe retries the card.
+BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 3)
+#: The trial's reminder goes this many days before it ends.
+TRIAL_REMINDER_DAYS = env_int("TRIAL_REMINDER_DAYS", 2)
+#: Where ENTERPRISE enquiries go (the billing page links to it).
+SALES_EMAIL = env("SALES_EMAIL", "sales@x8.network")
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now (dj-stripe admin forms)

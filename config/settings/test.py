@@ -34,3 +34,10 @@ CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env(
 # Tests never reach a real AI service, whatever a developer's .env says (the AI path is
 # tested against a local fake server that the tests start themselves).
 ASSISTANT_AI_BASE_URL = ""
+# Tests never reach Stripe: no keys unless a test sets them (and then the simulator's store
+# answers), whatever a developer's .env says.
+STRIPE_SECRET_KEY = ""
+STRIPE_PUBLIC_KEY = ""
+STRIPE_LIVE_MODE = False
+if "STRIPE_API_HOST" in globals():
+    del STRIPE_API_HOST  # noqa: F821
