@@ -273,6 +273,11 @@ def chromium():
         try:
             yield browser
         finally:
+            from django.db import connections
+
+            # ORM calls made while Playwright's loop runs get connections of their own;
+            # close them, or the test database cannot be dropped at the end.
+            connections.close_all()
             browser.close()
 
 

@@ -8,7 +8,9 @@ import contextlib
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -22,7 +24,7 @@ from connections.models import Connection
 from conversations.models import MonthlyUsage
 
 from . import selectors, services, stripe_api
-from .entitlements import account_for, entitlements_for
+from .entitlements import ACTIVE, account_for, entitlements_for
 from .models import Plan
 from .stripe_api import BillingError
 
@@ -42,8 +44,15 @@ def _state_context(request) -> dict:
     account = account_for(business)
     used = channels_in_use(business)
     month = MonthlyUsage.objects.order_by("-month").first()
+    invoices = selectors.invoices_for(business)
+    checkout = request.GET.get("checkout", "")
     return {
         "ent": ent,
+        "invoices": invoices,
+        "checkout": checkout,
+        # Back from Checkout the page asks again until Stripe's news has come in by webhook:
+        # the plan (which the return itself may already have read), then its invoice.
+        "awaiting_stripe": checkout == "success" and (ent.state != ACTIVE or not invoices),
         "account": account,
         "used": used,
         "replies_used": month.assistant_replies if month else 0,
@@ -65,10 +74,8 @@ def billing_home(request):
     context.update(
         {
             "plans": selectors.plans_public(),
-            "invoices": selectors.invoices_for(business),
             "online": selectors.online_payment_ready(),
             "stripe_configured": stripe_api.configured(),
-            "checkout": request.GET.get("checkout", ""),
             "sales_email": settings.SALES_EMAIL,
         }
     )
@@ -77,10 +84,14 @@ def billing_home(request):
 
 @require_GET
 def billing_status(request):
-    """The plan box alone, polled after Checkout until Stripe's news has arrived."""
+    """The plan box, polled after Checkout until Stripe's news has arrived, and the
+    invoices (swapped in out of band)."""
     context = _state_context(request)
-    context["checkout"] = request.GET.get("checkout", "")
-    return render(request, "billing/home.html#state", context)
+    state = render_to_string("billing/home.html#state", context, request=request)
+    invoices = render_to_string(
+        "billing/home.html#invoices", {**context, "oob": True}, request=request
+    )
+    return HttpResponse(state + invoices)
 
 
 @require_POST
@@ -98,8 +109,14 @@ def checkout_view(request, code: str):
     except BillingError as error:
         messages.error(request, error.message)
         return redirect("billing:home")
+    return _leave_for(request, url)
+
+
+def _leave_for(request, url: str):
+    """Send the browser to a Stripe page (a boosted htmx request is sent with HX-Redirect:
+    an XMLHttpRequest cannot follow a redirect to another site)."""
     if request.htmx:
-        response = redirect("billing:home")
+        response = HttpResponse(status=204)
         response["HX-Redirect"] = url
         return response
     return redirect(url)
@@ -175,7 +192,7 @@ def portal_view(request):
     except BillingError as error:
         messages.error(request, error.message)
         return redirect("billing:home")
-    return redirect(url)
+    return _leave_for(request, url)
 
 
 _webhook = ProcessWebhookView.as_view()

@@ -234,3 +234,15 @@ def test_a_replayed_event_changes_nothing(portal_a, business_a, stripe_store, de
         assert deliver(event).status_code == 200
     assert Event.objects.count() == count
     assert account_for(business_a).synced_at == synced
+
+
+def test_a_boosted_click_leaves_for_checkout_through_hx_redirect(portal_a, stripe_store):
+    # An XMLHttpRequest cannot follow a redirect to Stripe's site; htmx is told instead.
+    response = portal_a.post("/billing/checkout/single/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204
+    assert response["HX-Redirect"].startswith("http://stripe.localhost:12111/c/pay/cs_")
+
+
+def test_the_plan_buttons_are_plain_forms_that_leave_the_site(portal_a, stripe_store):
+    html = portal_a.get("/billing/").content.decode()
+    assert 'action="/billing/checkout/single/" hx-boost="false"' in html

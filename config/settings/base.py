@@ -368,6 +368,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        "stripe": {"level": "WARNING"},  # the library logs every request at INFO
     },
 }
 
