@@ -28,36 +28,58 @@ def _owner(email: str) -> User:
     return user or User.objects.create_user(email=email, password="pass-word-2026")
 
 
-@pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """Create the public host and businesses A and B (by cloning the template) once."""
+SESSION_BUSINESSES = (
+    ("alpha", "Alpha Shop", "owner-a@example.com"),
+    ("beta", "Beta Salon", "owner-b@example.com"),
+)
+
+
+def _session_businesses_ensure() -> None:
+    """Businesses A and B (cloned from the template), their owners and a company each.
+
+    Idempotent: a live-server test empties the public tables when it ends (the schemas stay),
+    so fixtures of later tests call this again to make the rows anew over the same schemas.
+    """
+    from tenants.companies.models import Company
     from tenants.companies.services import company_create, company_delete
     from tenants.models import Business
     from tenants.services import business_create, public_tenant_ensure
 
+    public_tenant_ensure()
+    for slug, name, email in SESSION_BUSINESSES:
+        business = Business.objects.filter(slug=slug).first()
+        if business is None:
+            business = business_create(name=name, slug=slug)
+        with tenant_context(business):
+            if not Company.objects.filter(name=f"{name} Main").exists():
+                if slug == "beta":
+                    # Give B company ids that A does not have, for cross-business probes.
+                    for filler in ("Filler 1", "Filler 2"):
+                        company_delete(
+                            company=company_create(name=filler, kind="product", shop_type="online")
+                        )
+                company_create(name=f"{name} Main", kind="product", shop_type="online")
+        Membership.objects.get_or_create(
+            user=_owner(email), business=business, defaults={"role": Membership.Role.OWNER}
+        )
+    connection.set_schema_to_public()
+
+
+def _session_business(slug: str):
+    from tenants.models import Business
+
+    business = Business.objects.filter(slug=slug).first()
+    if business is None:
+        _session_businesses_ensure()
+        business = Business.objects.get(slug=slug)
+    return business
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Create the public host and businesses A and B (by cloning the template) once."""
     with django_db_blocker.unblock():
-        public_tenant_ensure()
-        for slug, name, email in (
-            ("alpha", "Alpha Shop", "owner-a@example.com"),
-            ("beta", "Beta Salon", "owner-b@example.com"),
-        ):
-            business = Business.objects.filter(slug=slug).first()
-            if business is None:
-                business = business_create(name=name, slug=slug)
-                with tenant_context(business):
-                    if slug == "beta":
-                        # Give B company ids that A does not have, for cross-business probes.
-                        for filler in ("Filler 1", "Filler 2"):
-                            company_delete(
-                                company=company_create(
-                                    name=filler, kind="product", shop_type="online"
-                                )
-                            )
-                    company_create(name=f"{name} Main", kind="product", shop_type="online")
-            Membership.objects.get_or_create(
-                user=_owner(email), business=business, defaults={"role": Membership.Role.OWNER}
-            )
-        connection.set_schema_to_public()
+        _session_businesses_ensure()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -85,25 +107,21 @@ def _public_schema_after_each_test():
 
 @pytest.fixture
 def business_a(db):
-    from tenants.models import Business
-
-    return Business.objects.get(slug="alpha")
+    return _session_business("alpha")
 
 
 @pytest.fixture
 def business_b(db):
-    from tenants.models import Business
-
-    return Business.objects.get(slug="beta")
+    return _session_business("beta")
 
 
 @pytest.fixture
-def owner_a(db):
+def owner_a(business_a):
     return User.objects.get(email="owner-a@example.com")
 
 
 @pytest.fixture
-def owner_b(db):
+def owner_b(business_b):
     return User.objects.get(email="owner-b@example.com")
 
 

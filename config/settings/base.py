@@ -405,4 +405,3 @@ BILLING_GRACE_DAYS = env_int("BILLING_GRACE_DAYS", 3)
 TRIAL_REMINDER_DAYS = env_int("TRIAL_REMINDER_DAYS", 2)
 #: Where ENTERPRISE enquiries go (the billing page links to it).
 SALES_EMAIL = env("SALES_EMAIL", "sales@x8.network")
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now (dj-stripe admin forms)
