@@ -61,6 +61,7 @@ bench: install-dev services migrate
 	$(PY) bench/webhook_ingest.py
 	$(PY) bench/live_fanout.py
 	$(PY) bench/assistant_eval.py
+	$(PY) bench/billing_dashboard.py
 
 messages: install
 	$(PY) manage.py makemessages -l ru --no-location --ignore=.venv --ignore=staticfiles
