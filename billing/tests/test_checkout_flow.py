@@ -246,3 +246,38 @@ def test_a_boosted_click_leaves_for_checkout_through_hx_redirect(portal_a, strip
 def test_the_plan_buttons_are_plain_forms_that_leave_the_site(portal_a, stripe_store):
     html = portal_a.get("/billing/").content.decode()
     assert 'action="/billing/checkout/single/" hx-boost="false"' in html
+
+
+def test_syncing_the_catalog_again_creates_nothing_new_in_stripe(stripe_store):
+    from billing.services import plans_load
+
+    before = {plan.code: plan.stripe_price_id for plan in Plan.objects.all()}
+    prices = len(stripe_store.all("price"))
+    plans_load(sync=True)
+    assert {plan.code: plan.stripe_price_id for plan in Plan.objects.all()} == before
+    assert len(stripe_store.all("price")) == prices == 4  # free and enterprise are not sold
+    assert before["free"] == "" and before["enterprise"] == ""
+
+
+def test_a_changed_catalog_price_gets_a_new_stripe_price(stripe_store):
+    from decimal import Decimal
+
+    from billing import catalog
+    from billing.services import plans_load
+
+    old = Plan.objects.get(code="single").stripe_price_id
+    specs = tuple(
+        spec
+        if spec.code != "single"
+        else catalog.PlanSpec(**{**spec.__dict__, "price": Decimal("11.99")})
+        for spec in catalog.CATALOG
+    )
+    catalog_before = catalog.CATALOG
+    catalog.CATALOG = specs
+    try:
+        plans_load(sync=True)
+    finally:
+        catalog.CATALOG = catalog_before
+    new = Plan.objects.get(code="single")
+    assert new.stripe_price_id != old
+    assert stripe_store.find(new.stripe_price_id)["unit_amount"] == 1199

@@ -11,7 +11,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Membership, User
-from billing.entitlements import account_for
+from billing.entitlements import account_for, entitlements_for
 from billing.models import BillingAccount, Plan
 from billing.services import trial_reminders_send
 from conftest import host_client
@@ -207,3 +207,39 @@ def test_a_reply_queued_before_the_plan_lapsed_is_not_sent_after(
     assert message.status == Message.Status.CANCELED
     assert "trial ended" in message.error
     assert not [call for call in fake_waha.calls if "sendText" in call[1]]
+
+
+def test_a_platform_admin_grants_a_plan_with_an_end_date_in_the_admin(business_a):
+    from billing.models import PlanGrant
+
+    admin = User.objects.create_superuser(
+        email="root-billing@example.com", password="pass-word-2026", platform_role="admin"
+    )
+    client = host_client("localhost", admin)
+    ends = timezone.localtime() + timedelta(days=90)
+    response = client.post(
+        "/admin/billing/plangrant/add/",
+        {
+            "business": business_a.pk,
+            "plan": Plan.objects.get(code="special").pk,
+            "channel_limit": 3,
+            "starts_at_0": timezone.localtime().strftime("%Y-%m-%d"),
+            "starts_at_1": "00:00:00",
+            "ends_at_0": ends.strftime("%Y-%m-%d"),
+            "ends_at_1": "00:00:00",
+            "note": "Spring promotion",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    grant = PlanGrant.objects.get()
+    assert grant.granted_by == admin
+    ent = entitlements_for(business_a)
+    assert (ent.state, ent.source, ent.plan.code, ent.channels_allowed) == (
+        "active",
+        "grant",
+        "special",
+        3,
+    )
+    listing = client.get("/admin/tenants/business/").content.decode()
+    assert "active · Special" in listing
+    assert grant.ends_at.date() == ends.date()
