@@ -19,7 +19,7 @@ from djstripe.views import ProcessWebhookView
 
 from accounts.models import Membership
 from channels_app.models import Channel
-from channels_app.services import channels_in_use
+from channels_app.services import ChannelError, channels_in_use
 from connections.models import Connection
 from conversations.models import MonthlyUsage
 
@@ -151,11 +151,8 @@ def plan_change_view(request, code: str):
                 return checkout_view(request, code)
             messages.error(request, error.message)
             return redirect("billing:home")
-        except Exception as error:  # a channel that could not be disconnected
-            message = getattr(error, "message", None)
-            if message is None:
-                raise
-            context["error"] = message
+        except ChannelError as error:  # WhatsApp could not be reached to disconnect
+            context["error"] = error.message
             return render(request, "billing/change.html", context, status=422)
         messages.success(request, _("Your plan is now %(plan)s.") % {"plan": plan.name})
         return redirect("billing:home")

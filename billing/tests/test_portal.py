@@ -243,3 +243,23 @@ def test_a_platform_admin_grants_a_plan_with_an_end_date_in_the_admin(business_a
     listing = client.get("/admin/tenants/business/").content.decode()
     assert "active · Special" in listing
     assert grant.ends_at.date() == ends.date()
+
+
+def test_a_downgrade_while_whatsapp_is_down_says_so_and_keeps_the_plan(
+    portal_a, business_a, whatsapp_channel, fake_waha
+):
+    from billing.services import plan_grant
+
+    grant = plan_grant(
+        business=business_a,
+        plan=Plan.objects.get(code="growth"),
+        ends_at=timezone.now() + timedelta(days=9),
+    )
+    portal_a.post(f"/companies/{whatsapp_channel.company_id}/channels/whatsapp/")
+    grant.revoked_at = timezone.now()
+    grant.save()
+    fake_waha.down = True
+    response = portal_a.post("/billing/change/free/", {"disconnect": [whatsapp_channel.pk]})
+    assert response.status_code == 422
+    assert "not reachable" in response.content.decode()
+    assert account_for(business_a).source == ""
