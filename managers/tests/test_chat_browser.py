@@ -93,7 +93,7 @@ def test_an_owner_and_their_manager_chat_live(chat_pair):
         expect(manager_page.get_by_test_id("chat-message-theirs")).to_contain_text(
             "is my WhatsApp set up right?"
         )
-        expect(owner_page.get_by_test_id("chat-read-state")).to_have_text("Read")
+        expect(owner_page.get_by_test_id("chat-read-state")).to_have_text("Read", timeout=15_000)
 
         # The manager answers: it arrives in the open portal page, and is read there.
         owner_page.evaluate("window.notReloaded = true")
@@ -104,7 +104,7 @@ def test_an_owner_and_their_manager_chat_live(chat_pair):
         )
         assert owner_page.evaluate("window.notReloaded") is True
         expect(manager_page.get_by_test_id("chat-message-mine")).to_have_count(1)
-        expect(manager_page.get_by_test_id("chat-read-state")).to_have_text("Read")
+        expect(manager_page.get_by_test_id("chat-read-state")).to_have_text("Read", timeout=15_000)
 
         # An empty message is refused, saying why.
         manager_page.get_by_label("Message").fill("   ")

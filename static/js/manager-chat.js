@@ -49,7 +49,16 @@
     var node = fragment(html);
     if (!node) return;
     var existing = box.querySelector('[data-message-id="' + id + '"]');
-    if (existing) { existing.replaceWith(node); return; }
+    if (existing) {
+      // A copy rendered before the other side read it (a late echo) must not undo "Read".
+      if (existing.dataset.read !== undefined && node.dataset.read === undefined) {
+        node.dataset.read = "";
+        var state = node.querySelector("[data-read-state]");
+        if (state) state.textContent = root.dataset.readLabel;
+      }
+      existing.replaceWith(node);
+      return;
+    }
     var empty = box.querySelector("[data-empty]");
     if (empty) empty.remove();
     var nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
