@@ -105,6 +105,31 @@ def _public_schema_after_each_test():
     translation.deactivate()  # a page rendered in Russian does not leave Russian on
 
 
+def committed_session_fixtures():
+    """``business_a``, ``business_b``, ``owner_a`` and ``owner_b`` without ``db``'s wrapping
+    transaction, for modules whose code under test reads on connections of its own
+    (consumers): ``business_a, business_b, owner_a, owner_b = committed_session_fixtures()``.
+    """
+
+    @pytest.fixture(name="business_a")
+    def committed_business_a(committed_db):
+        return _session_business("alpha")
+
+    @pytest.fixture(name="business_b")
+    def committed_business_b(committed_db):
+        return _session_business("beta")
+
+    @pytest.fixture(name="owner_a")
+    def committed_owner_a(business_a):
+        return User.objects.get(email="owner-a@example.com")
+
+    @pytest.fixture(name="owner_b")
+    def committed_owner_b(business_b):
+        return User.objects.get(email="owner-b@example.com")
+
+    return committed_business_a, committed_business_b, committed_owner_a, committed_owner_b
+
+
 @pytest.fixture
 def business_a(db):
     return _session_business("alpha")

@@ -189,7 +189,30 @@ def _in_scope(model_admin, request: HttpRequest, obj: models.Model) -> bool:
     return memo[key]
 
 
-class BusinessScopedAdmin:
+class _ScopedReads:
+    """What an admin or an inline reads, cut to the manager's businesses: its rows and the
+    choices of its relation fields, through the model's business path."""
+
+    def business_path(self) -> str | None:
+        return business_path_for(self.model, getattr(self, "manager_business_path", INFER))
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if is_scoped(request):
+            queryset = scope(queryset, self.business_path(), request)
+        return queryset
+
+    def get_field_queryset(self, db, db_field, request):
+        queryset = super().get_field_queryset(db, db_field, request)
+        if not is_scoped(request):
+            return queryset
+        related = db_field.remote_field.model
+        if queryset is None:
+            queryset = related._default_manager.using(db).all()
+        return scope(queryset, model_business_path(related, self.admin_site), request)
+
+
+class BusinessScopedAdmin(_ScopedReads):
     """Put in front of a ModelAdmin: managers see and do only what the ModelAdmin grants.
 
     A ModelAdmin grants it with these attributes (read here with defaults, so that the
@@ -205,9 +228,6 @@ class BusinessScopedAdmin:
     """
 
     # -- what the model is to managers
-
-    def business_path(self) -> str | None:
-        return business_path_for(self.model, getattr(self, "manager_business_path", INFER))
 
     def _manager_may(self, request: HttpRequest, permission: str, obj=None) -> bool:
         if not _granted(self, permission) or self.business_path() is None:
@@ -242,21 +262,6 @@ class BusinessScopedAdmin:
         return super().has_delete_permission(request, obj)
 
     # -- what is read
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_scoped(request):
-            queryset = scope(queryset, self.business_path(), request)
-        return queryset
-
-    def get_field_queryset(self, db, db_field, request):
-        queryset = super().get_field_queryset(db, db_field, request)
-        if not is_scoped(request):
-            return queryset
-        related = db_field.remote_field.model
-        if queryset is None:
-            queryset = related._default_manager.using(db).all()
-        return scope(queryset, model_business_path(related, self.admin_site), request)
 
     def get_search_fields(self, request):
         # Search over a field the model no longer has (dj-stripe 2.11's Customer admin) would
@@ -351,13 +356,10 @@ class BusinessScopedAdmin:
         return guarded
 
 
-class BusinessScopedInline:
+class BusinessScopedInline(_ScopedReads):
     """Put in front of an inline: managers see only rows of assigned businesses, and only
     read them unless the inline grants more (``manager_business_path`` and
     ``manager_permissions`` as on a ModelAdmin)."""
-
-    def business_path(self) -> str | None:
-        return business_path_for(self.model, getattr(self, "manager_business_path", INFER))
 
     def _manager_may(self, permission: str) -> bool:
         return _granted(self, permission) and self.business_path() is not None
@@ -382,21 +384,6 @@ class BusinessScopedInline:
         if is_scoped(request):
             return self._manager_may("delete")
         return super().has_delete_permission(request, obj)
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if is_scoped(request):
-            queryset = scope(queryset, self.business_path(), request)
-        return queryset
-
-    def get_field_queryset(self, db, db_field, request):
-        queryset = super().get_field_queryset(db, db_field, request)
-        if not is_scoped(request):
-            return queryset
-        related = db_field.remote_field.model
-        if queryset is None:
-            queryset = related._default_manager.using(db).all()
-        return scope(queryset, model_business_path(related, self.admin_site), request)
 
 
 def _scoped_subclass(base: type, mixin: type) -> type:

@@ -17,36 +17,18 @@ from django_tenants.utils import tenant_context
 from accounts.models import Membership, User
 from channels_app.models import Channel
 from config.asgi import application
-from conftest import host_client
+from conftest import committed_session_fixtures, host_client
 from connections.models import Connection
 from conversations.models import Conversation, Message
 from conversations.services import Inbound, message_receive, message_send
 from tenants.companies.models import Company
-from tenants.models import Business
 
 TIMEOUT = 5
 
 
 # Consumers read on their own database connections: everything here is committed for real
 # (so no ``db`` fixture), and each test removes what it made.
-@pytest.fixture
-def business_a(committed_db):
-    return Business.objects.get(slug="alpha")
-
-
-@pytest.fixture
-def business_b(committed_db):
-    return Business.objects.get(slug="beta")
-
-
-@pytest.fixture
-def owner_a(committed_db):
-    return User.objects.get(email="owner-a@example.com")
-
-
-@pytest.fixture
-def owner_b(committed_db):
-    return User.objects.get(email="owner-b@example.com")
+business_a, business_b, owner_a, owner_b = committed_session_fixtures()
 
 
 @pytest.fixture

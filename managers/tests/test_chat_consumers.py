@@ -13,12 +13,11 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 
 from accounts.models import Membership, User
-from conftest import host_client
+from conftest import committed_session_fixtures, host_client
 from managers import chat
 from managers.chat import Side
 from managers.consumers import FRAMES_PER_10_SECONDS, websocket_urlpatterns
 from managers.models import Assignment, ManagerMessage
-from tenants.models import Business
 from tenants.websockets import TenantWebsocketMiddleware
 
 TIMEOUT = 5
@@ -30,24 +29,7 @@ chat_sockets = TenantWebsocketMiddleware(URLRouter(websocket_urlpatterns))
 
 # Consumers read on their own database connections: everything here is committed for real
 # (so no ``db`` fixture), and each test removes what it made.
-@pytest.fixture
-def business_a(committed_db):
-    return Business.objects.get(slug="alpha")
-
-
-@pytest.fixture
-def business_b(committed_db):
-    return Business.objects.get(slug="beta")
-
-
-@pytest.fixture
-def owner_a(committed_db):
-    return User.objects.get(email="owner-a@example.com")
-
-
-@pytest.fixture
-def owner_b(committed_db):
-    return User.objects.get(email="owner-b@example.com")
+business_a, business_b, owner_a, owner_b = committed_session_fixtures()
 
 
 @pytest.fixture
