@@ -290,6 +290,17 @@ def _includable(store: Store, node: dict, key: str) -> Any:
 # -------------------------------------------------------------------- lists
 
 
+def matching(store: Store, kind: str, params: dict, fields: tuple[str, ...]) -> list[dict]:
+    """Objects of ``kind`` equal to each of ``fields`` the list request gives (newest first)."""
+    wanted = {name: as_str(params, name) for name in fields}
+    wanted = {name: value for name, value in wanted.items() if value is not None}
+    return [
+        obj
+        for obj in store.all(kind)
+        if all(obj.get(name) == value for name, value in wanted.items())
+    ]
+
+
 def paginate(store: Store, items: list[dict], params: dict, url: str) -> dict:
     """A page of ``items`` (newest first) as Stripe's list object."""
     limit = as_int(params, "limit")
@@ -1158,16 +1169,7 @@ def checkout_session_list(store: Store, request: Request) -> dict:
         LIST_PARAMS | {"customer", "subscription", "status"},
         {"created", "customer_account", "customer_details", "payment_intent", "payment_link"},
     )
-    customer = as_str(params, "customer")
-    subscription = as_str(params, "subscription")
-    status = as_str(params, "status")
-    found = [
-        s
-        for s in store.all("checkout.session")
-        if customer in (None, s["customer"])
-        and subscription in (None, s["subscription"])
-        and status in (None, s["status"])
-    ]
+    found = matching(store, "checkout.session", params, ("customer", "subscription", "status"))
     return paginate(store, found, params, "/v1/checkout/sessions")
 
 
@@ -1434,17 +1436,8 @@ def invoice_list(store: Store, request: Request) -> dict:
         LIST_PARAMS | {"customer", "subscription", "status", "collection_method"},
         {"created", "customer_account", "due_date"},
     )
-    customer = as_str(params, "customer")
-    subscription = as_str(params, "subscription")
-    status = as_str(params, "status")
-    found = [
-        i
-        for i in store.all("invoice")
-        if customer in (None, i["customer"])
-        and subscription in (None, i["subscription"])
-        and status in (None, i["status"])
-    ]
-    return paginate(store, found, params, "/v1/invoices")
+    fields = ("customer", "subscription", "status", "collection_method")
+    return paginate(store, matching(store, "invoice", params, fields), params, "/v1/invoices")
 
 
 # ----------------------------------------------------- payment methods etc.
@@ -1460,13 +1453,7 @@ def payment_method_retrieve(store: Store, request: Request) -> dict:
 def payment_method_list(store: Store, request: Request) -> dict:
     params = request.params
     allow(params, LIST_PARAMS | {"customer", "type"}, {"allow_redisplay", "customer_account"})
-    customer = as_str(params, "customer")
-    kind = as_str(params, "type")
-    found = [
-        pm
-        for pm in store.all("payment_method")
-        if customer in (None, pm["customer"]) and kind in (None, pm["type"])
-    ]
+    found = matching(store, "payment_method", params, ("customer", "type"))
     return paginate(store, found, params, "/v1/payment_methods")
 
 
